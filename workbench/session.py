@@ -1,0 +1,739 @@
+"""The tuning session: one task, driven round by round over MetaSchedule.
+
+The session owns the loop (search -> build -> run -> record -> model update) so that a
+notebook, a widget or the CLI can stop between rounds, look, change settings and go on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import _trace
+from ._version import __version__
+from .errors import WorkbenchError, unknown_choice
+from .measure import MeasureSettings, make_builder, make_runner, remove_artifact
+from .records import RunLog, history_frame
+from .targets import TargetInfo, resolve_target
+from .workloads import Task, workload
+
+__all__ = ["Session", "Round", "Sketch", "Best", "SEARCH_DEFAULTS"]
+
+#: MetaSchedule's ``EvolutionarySearch`` defaults (what ``tune_tir`` uses).
+SEARCH_DEFAULTS: dict[str, Any] = {
+    "population_size": 512,
+    "init_measured_ratio": 0.2,
+    "init_min_unmeasured": 50,
+    "max_fail_count": 5,
+    "genetic_num_iters": 4,
+    "genetic_mutate_prob": 0.85,
+    "genetic_max_fail_count": 10,
+    "eps_greedy": 0.05,
+}
+
+
+@dataclass
+class Sketch:
+    """A design space: a schedule whose trace still holds its sampling instructions."""
+
+    id: int
+    rules: list[str]
+    trace: str
+    script: str
+    signature: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Sketch(id={self.id}, rules={self.rules})"
+
+
+@dataclass
+class Best:
+    """The best measured candidate so far."""
+
+    latency_us: float
+    gflops: float
+    candidate: int
+    round: int
+    sketch: int | None
+    trace: str
+    script: str
+
+
+@dataclass
+class Round:
+    """What one round did.
+
+    Attributes
+    ----------
+    round : int
+        Round index, from 0 across resumes.
+    sampled : int
+        Valid schedules the evolutionary search sampled or mutated (before picking).
+    proposed : int
+        Candidates the search handed over for measurement.
+    duplicates : int
+        Proposed candidates dropped because they were already measured (after a resume).
+    candidates : list of dict
+        One entry per measured candidate: id, sketch, decisions, predicted score, latency,
+        GFLOPS, error.
+    best_gflops, best_latency_us : float
+        Best so far, after this round.
+    times : dict
+        Wall seconds of each phase: ``search``, ``build``, ``run``, ``update``, ``total``.
+    """
+
+    round: int
+    sampled: int
+    proposed: int
+    duplicates: int
+    candidates: list[dict[str, Any]]
+    best_gflops: float
+    best_latency_us: float
+    times: dict[str, float]
+    trials: int
+    elapsed_s: float
+    cost_model: str
+    started_at: float
+
+    @property
+    def measured(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for c in self.candidates if c.get("error"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __repr__(self) -> str:
+        return (
+            f"Round({self.round}: proposed {self.proposed}, measured {self.measured}, "
+            f"errors {self.errors}, best {self.best_gflops:.2f} GFLOPS, "
+            f"{self.times.get('total', 0):.1f} s)"
+        )
+
+
+def _check_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise WorkbenchError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+class Session:
+    """Tune one task step by step.
+
+    Parameters
+    ----------
+    task : Task or str
+        A :class:`~workbench.workloads.Task` or a workload spec such as
+        ``"matmul:M=512,N=512,K=512"``.
+    target : str or dict
+        ``"cpu"`` (the host) or a TVM target dict/JSON.
+    cost_model : str
+        A name from :func:`workbench.cost_models.available`.
+    work_dir : str, optional
+        Where the run log and TVM database go. A directory that already holds a run of the
+        same task and target is resumed. ``None`` keeps everything in memory.
+    seed : int
+        Seeds the search, the cost model and NumPy's global generator.
+    trials_per_round : int
+        Candidates measured per round (``tune_tir``'s ``num_trials_per_iter``).
+    search : dict, optional
+        Overrides of :data:`SEARCH_DEFAULTS` (MetaSchedule's evolutionary search settings).
+    search_threads : int
+        Threads of the evolutionary search. With 1 (the default) a seed fixes the proposals;
+        with more, MetaSchedule's dynamic thread scheduling makes them vary run to run.
+    measure : MeasureSettings or dict, optional
+        Builder and timer settings.
+    """
+
+    def __init__(
+        self,
+        task: Task | str,
+        target: Any = "cpu",
+        cost_model: str = "xgboost",
+        work_dir: str | Path | None = None,
+        seed: int = 0,
+        trials_per_round: int = 64,
+        search: dict[str, Any] | None = None,
+        search_threads: int = 1,
+        measure: MeasureSettings | dict[str, Any] | None = None,
+    ):
+        from . import cost_models
+
+        self.task = workload(task)
+        self.target: TargetInfo = resolve_target(target)
+        self.seed = _check_int("seed", seed, 0)
+        self._trials_per_round = _check_int("trials_per_round", trials_per_round)
+        self.search_threads = _check_int("search_threads", search_threads)
+        unknown = set(search or {}) - set(SEARCH_DEFAULTS)
+        if unknown:
+            raise WorkbenchError(
+                f"unknown search setting(s) {sorted(unknown)}; valid: {', '.join(SEARCH_DEFAULTS)}"
+            )
+        self.search_settings = {**SEARCH_DEFAULTS, **(search or {})}
+        if isinstance(measure, dict):
+            try:
+                measure = MeasureSettings(**measure)
+            except TypeError as err:
+                raise WorkbenchError(f"bad measure settings: {err}") from None
+        self.measure = measure or MeasureSettings()
+        if cost_model not in cost_models.available():
+            raise unknown_choice("cost model", cost_model, cost_models.available())
+        self._cost_model_name = cost_model
+
+        self.work_dir = Path(work_dir) if work_dir is not None else None
+        self._log = RunLog(self.work_dir) if self.work_dir is not None else None
+        self._rounds: list[dict[str, Any]] = []
+        if self._log is not None and self._log.exists():
+            self._check_same_run(self._log.read_manifest())
+            self._rounds = self._log.read_rounds()
+
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._exhausted = False
+        self._setup_tvm()
+        self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
+        self._restore_from_database()
+        self._write_manifest()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def open(cls, work_dir: str | Path, **overrides: Any) -> Session:
+        """Reopen a run from its directory alone (workload, target and settings are stored there).
+
+        Parameters
+        ----------
+        work_dir : str
+            A directory written by an earlier session.
+        **overrides
+            Settings to change for the continued run (for example ``cost_model``).
+        """
+        log = RunLog(work_dir)
+        if not log.exists():
+            raise WorkbenchError(f"{work_dir} holds no workbench run (no {log.manifest_path.name})")
+        man = log.read_manifest()
+        kwargs = dict(
+            task=man["workload"],
+            target=man["target"],
+            cost_model=man["cost_model"],
+            seed=man["seed"],
+            trials_per_round=man["trials_per_round"],
+            search=man.get("search"),
+            search_threads=man.get("search_threads", 1),
+            measure=man.get("measure"),
+        )
+        kwargs.update(overrides)
+        return cls(work_dir=work_dir, **kwargs)
+
+    def _check_same_run(self, man: dict[str, Any]) -> None:
+        stored_target = man.get("target")
+        if man.get("workload") != self.task.spec or stored_target != self.target.config:
+            raise WorkbenchError(
+                f"{self.work_dir} holds a run of {man.get('workload')} on "
+                f"{json.dumps(stored_target)}, not {self.task.spec} on "
+                f"{json.dumps(self.target.config)}; use another work_dir, or "
+                f"Session.open({str(self.work_dir)!r}) to continue that run"
+            )
+
+    @property
+    def _cores(self) -> int:
+        return self.target.num_cores if self.target.kind == "llvm" else 1
+
+    def _setup_tvm(self) -> None:
+        import numpy as np
+        import tvm.s_tir.meta_schedule as ms
+
+        from ._intrinsics import register_for
+
+        register_for(self.target.kind, str(self.target.config.get("mtriple", "")))
+        np.random.seed(self.seed)
+        self._tvm_target = self.target.tvm()
+        self._counter = _make_counter()
+        base = ms.TuneContext(
+            self.task.mod,
+            target=self._tvm_target,
+            space_generator="post-order-apply",
+            search_strategy="evolutionary",
+            task_name=self.task.name,
+            rand_state=self.seed,
+            num_threads=self.search_threads,
+        )
+        gen = base.space_generator
+        space = ms.space_generator.PostOrderApply(
+            sch_rules=list(gen.sch_rules),
+            postprocs=[*gen.postprocs, self._counter],
+            mutator_probs=dict(gen.mutator_probs),
+        )
+        self._ctx = ms.TuneContext(
+            self.task.mod,
+            target=self._tvm_target,
+            space_generator=space,
+            search_strategy=ms.search_strategy.EvolutionarySearch(**self.search_settings),
+            task_name=self.task.name,
+            rand_state=self.seed,
+            num_threads=self.search_threads,
+        )
+        self._design_spaces = self._ctx.generate_design_space()
+        self._sketches = [
+            Sketch(
+                id=i,
+                rules=_trace.rules_of(sch.trace),
+                trace="\n".join(str(x) for x in sch.trace.as_python(remove_postproc=True)),
+                script=sch.mod.script(),
+                signature=_trace.sketch_signature(sch.trace),
+            )
+            for i, sch in enumerate(self._design_spaces)
+        ]
+        if self.work_dir is not None:
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            self._database = ms.database.JSONDatabase(work_dir=str(self.work_dir))
+        else:
+            self._database = ms.database.MemoryDatabase()
+        self._workload = self._database.commit_workload(self.task.mod)
+        self._builder = make_builder(self.measure, self._cores)
+        self._runner = make_runner(self.measure)
+        self._search_ready = False
+        self._measured_hashes: set[int] = set()
+
+    def _measured_candidates(self) -> tuple[list[Any], list[Any]]:
+        """Rebuild (candidate, result) pairs of every record in the database."""
+        import tvm.s_tir.meta_schedule as ms
+        from tvm.s_tir import Schedule
+
+        candidates, results = [], []
+        for rec in self._database.get_all_tuning_records():
+            if not rec.workload.same_as(self._workload) and rec.workload.shash != self._workload.shash:
+                continue
+            sch = Schedule(self.task.mod)
+            rec.trace.apply_to_schedule(sch, remove_postproc=False)
+            candidates.append(ms.MeasureCandidate(sch, rec.args_info))
+            results.append(
+                ms.runner.RunnerResult(
+                    run_secs=list(rec.run_secs) if rec.run_secs else None,
+                    error_msg=None if rec.run_secs else "recorded error",
+                )
+            )
+        return candidates, results
+
+    def _restore_from_database(self) -> None:
+        """On resume: remember what was measured and train the cost model on it."""
+        from tvm_ffi import structural_hash
+
+        if not self._rounds and self.work_dir is None:
+            return
+        candidates, results = self._measured_candidates()
+        self._measured_hashes = {structural_hash(c.sch.mod) for c in candidates}
+        if candidates:
+            self._cost_model.update(self._ctx, candidates, results)
+
+    def _write_manifest(self) -> None:
+        if self._log is None:
+            return
+        self._log.write_manifest(
+            {
+                "workbench_version": __version__,
+                "workload": self.task.spec,
+                "target": self.target.config,
+                "target_name": self.target.name,
+                "flops": self.task.flops,
+                "cost_model": self._cost_model_name,
+                "seed": self.seed,
+                "trials_per_round": self._trials_per_round,
+                "search": self.search_settings,
+                "search_threads": self.search_threads,
+                "measure": self.measure.to_dict(),
+                "sketches": [{"id": s.id, "rules": s.rules} for s in self._sketches],
+            }
+        )
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def cost_model(self) -> str:
+        """The cost model's name. Assign another name to swap it between rounds: the new model
+        is trained on everything measured so far before it ranks anything."""
+        return self._cost_model_name
+
+    @cost_model.setter
+    def cost_model(self, name: str) -> None:
+        from . import cost_models
+
+        with self._lock:
+            model = cost_models.create(name, seed=self.seed, num_threads=self._cores)
+            candidates, results = self._measured_candidates()
+            if candidates:
+                model.update(self._ctx, candidates, results)
+            self._cost_model, self._cost_model_name = model, name
+            self._search_ready = False
+            self._write_manifest()
+
+    @property
+    def cost_model_object(self) -> Any:
+        """The live MetaSchedule ``CostModel`` object."""
+        return self._cost_model
+
+    @property
+    def trials_per_round(self) -> int:
+        """Candidates measured per round; changes take effect from the next round."""
+        return self._trials_per_round
+
+    @trials_per_round.setter
+    def trials_per_round(self, value: int) -> None:
+        with self._lock:
+            self._trials_per_round = _check_int("trials_per_round", value)
+            self._search_ready = False
+            self._write_manifest()
+
+    # ------------------------------------------------------------------ views
+    @property
+    def sketches(self) -> list[Sketch]:
+        """The design spaces (Ansor's sketches) of the task."""
+        return list(self._sketches)
+
+    @property
+    def rounds(self) -> list[dict[str, Any]]:
+        """Every round recorded so far, as plain dicts (the round log)."""
+        return list(self._rounds)
+
+    @property
+    def trials(self) -> int:
+        """Candidates measured so far (all rounds, across resumes)."""
+        return sum(len(r["candidates"]) for r in self._rounds)
+
+    @property
+    def elapsed_s(self) -> float:
+        """Wall seconds spent in rounds so far (across resumes)."""
+        return self._rounds[-1]["elapsed_s"] if self._rounds else 0.0
+
+    @property
+    def history(self):
+        """A pandas DataFrame, one row per measured candidate."""
+        return history_frame(self._rounds)
+
+    @property
+    def best(self) -> Best | None:
+        """The best candidate so far, or ``None`` before any candidate ran successfully."""
+        best = None
+        for rnd in self._rounds:
+            for cand in rnd["candidates"]:
+                if cand.get("latency_us") is not None and (
+                    best is None or cand["latency_us"] < best[1]["latency_us"]
+                ):
+                    best = (rnd, cand)
+        if best is None:
+            return None
+        sch = self.best_schedule()
+        return Best(
+            latency_us=best[1]["latency_us"],
+            gflops=best[1]["gflops"],
+            candidate=best[1]["candidate"],
+            round=best[0]["round"],
+            sketch=best[1]["sketch"],
+            trace="\n".join(str(x) for x in sch.trace.as_python()) if sch is not None else "",
+            script=sch.mod.script() if sch is not None else "",
+        )
+
+    def best_schedule(self):
+        """The best measured schedule (a ``tvm.s_tir.Schedule``), from the TVM database."""
+        import tvm.s_tir.meta_schedule as ms
+
+        records = self._database.get_top_k(self._workload, 1)
+        if not records:
+            return None
+        from tvm.s_tir import Schedule
+
+        sch = Schedule(self.task.mod)
+        records[0].trace.apply_to_schedule(sch, remove_postproc=False)
+        del ms
+        return sch
+
+    @property
+    def database(self) -> Any:
+        """The MetaSchedule database holding every measured record."""
+        return self._database
+
+    # ------------------------------------------------------------------ the loop
+    def _ensure_search(self) -> None:
+        if self._search_ready:
+            return
+        if getattr(self, "_search_started", False):
+            self._ctx.post_tuning()
+        self._ctx.pre_tuning(
+            max_trials=1 << 30,
+            num_trials_per_iter=self._trials_per_round,
+            design_spaces=self._design_spaces,
+            database=self._database,
+            cost_model=self._cost_model,
+        )
+        self._search_started = True
+        self._search_ready = True
+
+    def _sketch_of(self, trace: Any) -> int | None:
+        sig = _trace.sketch_signature(trace)
+        for sketch in self._sketches:
+            if sketch.signature == sig:
+                return sketch.id
+        return None
+
+    def step(self, max_trials: int | None = None) -> Round | None:
+        """Run one round: search, build, run, record, update the cost model.
+
+        Parameters
+        ----------
+        max_trials : int, optional
+            Measure at most this many candidates (default: ``trials_per_round``).
+
+        Returns
+        -------
+        Round or None
+            The round's record, or ``None`` when the search space is exhausted.
+        """
+        import numpy as np
+        import tvm.s_tir.meta_schedule as ms
+        from tvm_ffi import structural_hash
+
+        with self._lock:
+            if self._exhausted:
+                return None
+            started = time.time()
+            t0 = time.perf_counter()
+            self._ensure_search()
+            sampled_before = self._counter.count
+            proposed = self._ctx.generate_measure_candidates()
+            if proposed is None:
+                self._exhausted = True
+                return None
+            sampled = self._counter.count - sampled_before
+            candidates, duplicates = [], 0
+            for cand in proposed:
+                h = structural_hash(cand.sch.mod)
+                if h in self._measured_hashes:
+                    duplicates += 1
+                    continue
+                candidates.append((h, cand))
+            limit = max_trials if max_trials is not None else self._trials_per_round
+            candidates = candidates[: max(0, limit)]
+            hashes = [h for h, _ in candidates]
+            cands = [c for _, c in candidates]
+            predicted = (
+                np.asarray(self._cost_model.predict(self._ctx, cands), dtype=float)
+                if cands
+                else np.zeros(0)
+            )
+            t_search = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            builds = self._builder.build(
+                [ms.builder.BuilderInput(c.sch.mod, self._tvm_target) for c in cands]
+            )
+            t_build = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            to_run = [i for i, b in enumerate(builds) if b.error_msg is None]
+            futures = self._runner.run(
+                [
+                    ms.runner.RunnerInput(
+                        builds[i].artifact_path, self.target.device_type, cands[i].args_info
+                    )
+                    for i in to_run
+                ]
+            )
+            ran = dict(zip(to_run, (f.result() for f in futures)))
+            results = [
+                ran[i] if i in ran else ms.runner.RunnerResult(None, builds[i].error_msg)
+                for i in range(len(cands))
+            ]
+            t_run = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            for cand, res in zip(cands, results):
+                self._database.commit_tuning_record(
+                    ms.database.TuningRecord(
+                        cand.sch.trace,
+                        self._workload,
+                        [float(s) for s in res.run_secs] if res.error_msg is None else None,
+                        self._tvm_target,
+                        ms.arg_info.ArgInfo.from_prim_func(self.task.mod["main"]),
+                    )
+                )
+            if cands:
+                self._cost_model.update(self._ctx, cands, results)
+            self._ctx.notify_runner_results(cands, results)
+            self._measured_hashes.update(hashes)
+            for b in builds:
+                remove_artifact(b.artifact_path)
+            t_update = time.perf_counter() - t0
+
+            record = self._record_round(
+                started, sampled, len(proposed), duplicates, cands, predicted, builds, results,
+                {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
+            )
+            if self._log is not None:
+                self._log.append_round(record.to_dict())
+            return record
+
+    def _record_round(
+        self, started, sampled, proposed, duplicates, cands, predicted, builds, results, times
+    ) -> Round:
+        prev_best = self._rounds[-1]["best_latency_us"] if self._rounds else None
+        best_lat = prev_best if prev_best is not None else math.inf
+        trial = self.trials
+        total = sum(times.values())
+        times = {k: round(v, 4) for k, v in times.items()} | {"total": round(total, 4)}
+        elapsed = self.elapsed_s + total
+        rows = []
+        for i, (cand, res) in enumerate(zip(cands, results)):
+            trial += 1
+            error = None
+            latency = None
+            if res.error_msg is not None:
+                error = _short_error(str(res.error_msg))
+            else:
+                secs = [float(s) for s in res.run_secs]
+                latency = sum(secs) / len(secs) * 1e6
+                best_lat = min(best_lat, latency)
+            rows.append(
+                {
+                    "trial": trial,
+                    "candidate": trial - 1,
+                    "sketch": self._sketch_of(cand.sch.trace),
+                    "decisions": _trace.decisions(cand.sch.trace),
+                    "predicted": float(predicted[i]),
+                    "latency_us": latency,
+                    "gflops": self.task.flops / (latency * 1e3) if latency else None,
+                    "best_gflops": self.task.flops / (best_lat * 1e3)
+                    if best_lat < math.inf
+                    else None,
+                    "error": error,
+                    "elapsed_s": round(elapsed, 4),
+                    "measured_at": round(time.time(), 3),
+                }
+            )
+        rec = Round(
+            round=len(self._rounds),
+            sampled=sampled,
+            proposed=proposed,
+            duplicates=duplicates,
+            candidates=rows,
+            best_gflops=self.task.flops / (best_lat * 1e3) if best_lat < math.inf else 0.0,
+            best_latency_us=best_lat if best_lat < math.inf else None,
+            times=times,
+            trials=trial,
+            elapsed_s=round(elapsed, 4),
+            cost_model=self._cost_model_name,
+            started_at=round(started, 3),
+        )
+        self._rounds.append(rec.to_dict())
+        return rec
+
+    def run(
+        self,
+        trials: int,
+        callbacks: Iterable[Callable[[Round], Any]] = (),
+    ) -> list[Round]:
+        """Measure ``trials`` more candidates, round after round.
+
+        Stops early when :meth:`stop` is called (between rounds) or the search space is
+        exhausted.
+
+        Parameters
+        ----------
+        trials : int
+            How many more candidates to measure.
+        callbacks : iterable of callables
+            Each is called with every :class:`Round` as it completes.
+        """
+        _check_int("trials", trials, 0)
+        self._stop.clear()
+        goal = self.trials + trials
+        done: list[Round] = []
+        while self.trials < goal and not self._stop.is_set():
+            rnd = self.step(max_trials=min(self._trials_per_round, goal - self.trials))
+            if rnd is None:
+                break
+            done.append(rnd)
+            for cb in callbacks:
+                cb(rnd)
+            if rnd.measured == 0 and rnd.duplicates == 0:
+                break
+        return done
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to stop after the round in flight."""
+        self._stop.set()
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether the search reported that no new candidates remain."""
+        return self._exhausted
+
+    # ------------------------------------------------------------------ output
+    def export(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write the best schedule: TVMScript, trace, database records and a compiled library.
+
+        Returns
+        -------
+        dict
+            ``{"script", "trace", "database", "library", "summary"}`` -> written paths.
+        """
+        from .export import export_session
+
+        return export_session(self, Path(out_dir))
+
+    def close(self) -> None:
+        """Stop the builder and runner worker processes."""
+        if getattr(self, "_search_started", False) and self._search_ready:
+            self._ctx.post_tuning()
+            self._search_ready = False
+            self._search_started = False
+        self._builder.close() if hasattr(self._builder, "close") else None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        best = self.best
+        best_txt = f"{best.gflops:.2f} GFLOPS" if best else "none yet"
+        return (
+            f"Session({self.task.spec!r}, target={self.target.name!r}, "
+            f"cost_model={self.cost_model!r}, trials={self.trials}, best={best_txt})"
+        )
+
+
+def _short_error(msg: str, limit: int = 2000) -> str:
+    msg = msg.strip()
+    return msg if len(msg) <= limit else msg[: limit - 20] + "\n... (truncated)"
+
+
+def _make_counter():
+    """A post-processor that accepts everything and counts the schedules it sees."""
+    from tvm.ir.utils import derived_object
+    from tvm.s_tir.meta_schedule.postproc import PyPostproc
+
+    @derived_object
+    class SampleCounter(PyPostproc):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def _initialize_with_tune_context(self, context: Any) -> None:
+            pass
+
+        def apply(self, sch: Any) -> bool:
+            self.count += 1
+            return True
+
+        def clone(self) -> Any:
+            return self
+
+    return SampleCounter()
