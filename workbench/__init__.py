@@ -20,7 +20,7 @@ from .errors import WorkbenchError
 
 if TYPE_CHECKING:
     from . import cost_models, workloads
-    from .compare import compare
+    from .comparison import compare
     from .session import Session
     from .targets import resolve_target
     from .workloads import Task, workload
@@ -42,7 +42,7 @@ _LAZY = {
     "Task": ("workbench.workloads", "Task"),
     "workload": ("workbench.workloads", "workload"),
     "resolve_target": ("workbench.targets", "resolve_target"),
-    "compare": ("workbench.compare", "compare"),
+    "compare": ("workbench.comparison", "compare"),
     "cost_models": ("workbench.cost_models", None),
     "workloads": ("workbench.workloads", None),
 }

@@ -10,8 +10,8 @@ is already tensorized, if at all, when it reaches the builder, so nothing there 
 
 from __future__ import annotations
 
-import shutil
 import os
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +65,10 @@ class PersistentBuilder:
         from tvm.support.popen_pool import StatusKind
 
         pool = self._get_pool()
-        args = [(build_candidate, "s_tir.meta_schedule.builder.default_export", x.mod, x.target, None) for x in build_inputs]
+        args = [
+            (build_candidate, "s_tir.meta_schedule.builder.default_export", x.mod, x.target, None)
+            for x in build_inputs
+        ]
         results = []
         for res in pool.map_with_error_catching(lambda a: _worker_func(*a), args):
             if res.status == StatusKind.COMPLETE:

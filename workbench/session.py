@@ -222,7 +222,7 @@ class Session:
         man = log.read_manifest()
         kwargs = dict(
             task=man["workload"],
-            target=man["target"],
+            target=TargetInfo(config=man["target"], name=man.get("target_name") or "stored"),
             cost_model=man["cost_model"],
             seed=man["seed"],
             trials_per_round=man["trials_per_round"],
@@ -310,7 +310,10 @@ class Session:
 
         candidates, results = [], []
         for rec in self._database.get_all_tuning_records():
-            if not rec.workload.same_as(self._workload) and rec.workload.shash != self._workload.shash:
+            if (
+                not rec.workload.same_as(self._workload)
+                and rec.workload.shash != self._workload.shash
+            ):
                 continue
             sch = Schedule(self.task.mod)
             rec.trace.apply_to_schedule(sch, remove_postproc=False)
@@ -506,19 +509,30 @@ class Session:
             t0 = time.perf_counter()
             self._ensure_search()
             sampled_before = self._counter.count
-            proposed = self._ctx.generate_measure_candidates()
-            if proposed is None:
+            limit = max_trials if max_trials is not None else self._trials_per_round
+            candidates: list[tuple[int, Any]] = []
+            seen: set[int] = set()
+            proposed_count = duplicates = 0
+            # After a resume or a settings change the search restarts from the database and may
+            # propose what was measured before: drop those and ask again, a few times at most.
+            for _attempt in range(4):
+                proposed = self._ctx.generate_measure_candidates()
+                if proposed is None:
+                    break
+                proposed_count += len(proposed)
+                for cand in proposed:
+                    h = structural_hash(cand.sch.mod)
+                    if h in self._measured_hashes or h in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(h)
+                    candidates.append((h, cand))
+                if len(candidates) >= limit:
+                    break
+            if proposed_count == 0:
                 self._exhausted = True
                 return None
             sampled = self._counter.count - sampled_before
-            candidates, duplicates = [], 0
-            for cand in proposed:
-                h = structural_hash(cand.sch.mod)
-                if h in self._measured_hashes:
-                    duplicates += 1
-                    continue
-                candidates.append((h, cand))
-            limit = max_trials if max_trials is not None else self._trials_per_round
             candidates = candidates[: max(0, limit)]
             hashes = [h for h, _ in candidates]
             cands = [c for _, c in candidates]
@@ -572,7 +586,14 @@ class Session:
             t_update = time.perf_counter() - t0
 
             record = self._record_round(
-                started, sampled, len(proposed), duplicates, cands, predicted, builds, results,
+                started,
+                sampled,
+                proposed_count,
+                duplicates,
+                cands,
+                predicted,
+                builds,
+                results,
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
             )
             if self._log is not None:

@@ -37,9 +37,10 @@ def _out_size(size: int, kernel: int, stride: int, pad: int) -> int:
 
 
 def _conv_check(p: dict[str, int]) -> str | None:
-    if _out_size(p["H"], p["R"], p["stride"], p["pad"]) < 1 or _out_size(
-        p["W"], p["S"], p["stride"], p["pad"]
-    ) < 1:
+    if (
+        _out_size(p["H"], p["R"], p["stride"], p["pad"]) < 1
+        or _out_size(p["W"], p["S"], p["stride"], p["pad"]) < 1
+    ):
         return "the kernel (R, S) is larger than the padded input (H, W): the output would be empty"
     return None
 
@@ -126,7 +127,9 @@ def _pad_te(data, pad, layout):
 def _conv2d_te(p):
     from tvm import te
 
-    N, C, H, W, K, R, S, st, pad = (p[x] for x in ("N", "C", "H", "W", "K", "R", "S", "stride", "pad"))
+    N, C, H, W, K, R, S, st, pad = (
+        p[x] for x in ("N", "C", "H", "W", "K", "R", "S", "stride", "pad")
+    )
     P, Q = _out_size(H, R, st, pad), _out_size(W, S, st, pad)
     data = te.placeholder((N, C, H, W), name="data")
     kernel = te.placeholder((K, C, R, S), name="kernel")
@@ -147,7 +150,9 @@ def _conv2d_te(p):
 def _conv2d_nhwc_te(p):
     from tvm import te
 
-    N, C, H, W, K, R, S, st, pad = (p[x] for x in ("N", "C", "H", "W", "K", "R", "S", "stride", "pad"))
+    N, C, H, W, K, R, S, st, pad = (
+        p[x] for x in ("N", "C", "H", "W", "K", "R", "S", "stride", "pad")
+    )
     P, Q = _out_size(H, R, st, pad), _out_size(W, S, st, pad)
     data = te.placeholder((N, H, W, C), name="data")
     kernel = te.placeholder((R, S, C, K), name="kernel")
@@ -250,7 +255,11 @@ OPS: dict[str, OpDef] = {
         OpDef(
             "matmul",
             "C[M,N] = A[M,K] @ B[K,N], float32",
-            (Param("M", "rows of A and C"), Param("N", "columns of B and C"), Param("K", "reduction length")),
+            (
+                Param("M", "rows of A and C"),
+                Param("N", "columns of B and C"),
+                Param("K", "reduction length"),
+            ),
             _matmul_te,
             lambda p: 2.0 * p["M"] * p["N"] * p["K"],
             lambda p, xs: xs[0] @ xs[1],
@@ -284,9 +293,9 @@ OPS: dict[str, OpDef] = {
             lambda p: 2.0 * p["M"] * p["N"] * p["K"] + (p["bias"] + p["relu"]) * p["M"] * p["N"],
             _dense_ref,
             lambda p: [(p["M"], p["K"]), (p["N"], p["K"])] + ([(p["N"],)] if p["bias"] else []),
-            lambda p: None
-            if p["bias"] in (0, 1) and p["relu"] in (0, 1)
-            else "bias and relu take 0 or 1",
+            lambda p: (
+                None if p["bias"] in (0, 1) and p["relu"] in (0, 1) else "bias and relu take 0 or 1"
+            ),
         ),
         OpDef(
             "conv2d",

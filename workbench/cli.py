@@ -1,0 +1,334 @@
+"""The ``workbench`` command line: tune, show, export, compare, report, workloads.
+
+User mistakes (a bad spec, an unknown cost model, a missing run directory) print one line
+``workbench: error: ...`` and exit with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import WorkbenchError
+
+DEMO_SPEC = "matmul:M=256,N=256,K=256"
+DEMO_TRIALS = 64
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit status 2 like argparse, our prefix
+        self.print_usage(sys.stderr)
+        raise WorkbenchError(message)
+
+
+def _progress_bar(done: int, total: int, width: int = 24) -> str:
+    filled = int(width * min(done, total) / total) if total else width
+    return "[" + "#" * filled + "." * (width - filled) + "]"
+
+
+class Progress:
+    """AutoTVM-style progress lines, one per round (redrawn in place on a terminal)."""
+
+    def __init__(self, total: int, task_index: int = 1, task_count: int = 1, stream=None):
+        self.total = total
+        self.prefix = f"[Task {task_index:>2d}/{task_count:<2d}]"
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self.started = time.perf_counter()
+
+    def line(self, session: Any, current: float) -> str:
+        best = session.best
+        best_g = best.gflops if best else 0.0
+        elapsed = time.perf_counter() - self.started
+        return (
+            f"{self.prefix} Current/Best: {current:7.2f}/{best_g:7.2f} GFLOPS | "
+            f"Progress: ({session.trials}/{self.total}) {_progress_bar(session.trials, self.total)} "
+            f"| {elapsed:.1f} s"
+        )
+
+    def __call__(self, session: Any, rnd: Any) -> None:
+        current = max((c["gflops"] or 0.0 for c in rnd.candidates), default=0.0)
+        text = self.line(session, current)
+        if self.tty:
+            self.stream.write("\r" + text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _add_session_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default="cpu", help="'cpu' (the host) or a TVM target JSON")
+    p.add_argument(
+        "--cost-model", default=None, help="cost model name (see `workbench cost-models`)"
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--trials-per-round", type=int, default=None, help="candidates per round (64)")
+    p.add_argument(
+        "--population", type=int, default=None, help="evolutionary search population (512)"
+    )
+
+
+def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if args.cost_model is not None:
+        kwargs["cost_model"] = args.cost_model
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    if args.trials_per_round is not None:
+        kwargs["trials_per_round"] = args.trials_per_round
+    if args.population is not None:
+        kwargs["search"] = {"population_size": args.population}
+    return kwargs
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from .records import RunLog
+    from .session import Session
+
+    if args.trials < 1:
+        raise WorkbenchError(f"--trials must be >= 1, got {args.trials}")
+    work_dir = Path(args.work_dir) if args.work_dir else Path("runs") / _safe_name(args.spec)
+    kwargs = _session_kwargs(args)
+    if RunLog(work_dir).exists():
+        session = Session.open(work_dir, **kwargs)
+        if session.task.spec != _canonical(args.spec):
+            raise WorkbenchError(
+                f"{work_dir} holds a run of {session.task.spec}, not {args.spec}; "
+                "pick another --work-dir"
+            )
+        print(f"Resuming {work_dir}: {session.trials} trials already measured")
+    else:
+        session = Session(args.spec, target=args.target, work_dir=work_dir, **kwargs)
+    print(
+        f"Tuning {session.task.spec} on {session.target.name} with {session.cost_model}; "
+        f"{len(session.sketches)} sketches; run log in {work_dir}"
+    )
+    progress = Progress(args.trials)
+    remaining = args.trials - session.trials
+    try:
+        if remaining > 0:
+            session.run(remaining, callbacks=[lambda rnd: progress(session, rnd)])
+    except KeyboardInterrupt:
+        print("\nInterrupted: every completed round is saved; run the same command to resume.")
+        return 130
+    finally:
+        progress.done()
+        session.close()
+    best = session.best
+    if best is None:
+        print("No candidate ran successfully; see `workbench show` for the errors.")
+        return 1
+    print(
+        f"Best: {best.gflops:.2f} GFLOPS ({best.latency_us:.2f} us) after {session.trials} trials"
+    )
+    if args.report:
+        from .report import write_report
+
+        paths = write_report(work_dir, Path(args.report))
+        print("Report: " + ", ".join(str(p) for p in paths))
+    if args.export:
+        paths = session.export(args.export)
+        print(f"Exported to {args.export}: " + ", ".join(p.name for p in paths.values()))
+    return 0
+
+
+def _canonical(spec: str) -> str:
+    from .workloads import workload
+
+    return workload(spec).spec
+
+
+def _safe_name(spec: str) -> str:
+    from .workloads import workload
+
+    return workload(spec).name
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    ns = argparse.Namespace(
+        spec=DEMO_SPEC,
+        trials=args.trials,
+        target="cpu",
+        cost_model=None,
+        seed=0,
+        trials_per_round=None,
+        population=None,
+        work_dir=str(out / "run"),
+        report=str(out / "report"),
+        export=str(out / "export"),
+    )
+    return cmd_tune(ns)
+
+
+def _open_run(work_dir: str):
+    from .records import RunLog
+
+    log = RunLog(work_dir)
+    if not log.exists():
+        raise WorkbenchError(f"{work_dir} holds no workbench run (no workbench.json)")
+    return log
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .report import summary_table
+
+    log = _open_run(args.work_dir)
+    print(summary_table(log))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .session import Session
+
+    _open_run(args.work_dir)
+    session = Session.open(args.work_dir)
+    try:
+        paths = session.export(args.out)
+    finally:
+        session.close()
+    for name, path in paths.items():
+        print(f"{name:>9}: {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    _open_run(args.work_dir)
+    for path in write_report(Path(args.work_dir), Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_workloads(args: argparse.Namespace) -> int:
+    from .workloads import describe
+
+    for row in describe():
+        print(f"{row['workload']:<18} {row['description']}")
+        print(f"{'':<18} parameters: {row['parameters']}")
+        print(f"{'':<18} example:    {row['example']}")
+    return 0
+
+
+def cmd_cost_models(args: argparse.Namespace) -> int:
+    from . import cost_models
+
+    for name, text in cost_models.describe().items():
+        print(f"{name:<12} {text}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .comparison import compare, parse_config
+
+    configs = dict(parse_config(c) for c in args.config)
+    result = compare(
+        configs,
+        workloads=args.workload,
+        seeds=list(range(args.seeds)) if args.seeds else [0],
+        trials=args.trials,
+        out_dir=args.out,
+        target=args.target,
+        trials_per_round=args.trials_per_round,
+        search={"population_size": args.population} if args.population else None,
+        progress=True,
+    )
+    print()
+    print(result.markdown())
+    print(f"\nRaw per-round data and tables in {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="workbench", description=__doc__.splitlines()[0])
+    from ._version import __version__
+
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("tune", help="tune one workload headless, with AutoTVM-style progress")
+    p.add_argument("spec", help="workload spec, e.g. matmul:M=512,N=512,K=512")
+    p.add_argument("--trials", type=int, required=True, help="total trial budget of the run")
+    p.add_argument("--work-dir", help="run directory (resumed when it holds a run)")
+    p.add_argument("--report", help="write report.md and report.html into this folder")
+    p.add_argument("--export", help="export the best schedule into this folder")
+    _add_session_args(p)
+    p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("demo", help=f"tune {DEMO_SPEC} ({DEMO_TRIALS} trials), report and export")
+    p.add_argument("--out", default="workbench-demo", help="output folder (workbench-demo)")
+    p.add_argument("--trials", type=int, default=DEMO_TRIALS)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("show", help="summary table of a run directory")
+    p.add_argument("work_dir")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", help="export the best schedule of a run directory")
+    p.add_argument("work_dir")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="write a markdown + HTML report of a run directory")
+    p.add_argument("work_dir")
+    p.add_argument("out")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("workloads", help="list the workload operators and their parameters")
+    p.set_defaults(func=cmd_workloads)
+
+    p = sub.add_parser("cost-models", help="list the cost models")
+    p.set_defaults(func=cmd_cost_models)
+
+    p = sub.add_parser(
+        "compare",
+        help="run configurations x workloads x seeds, interleaved; time-to-quality tables",
+    )
+    p.add_argument(
+        "--config",
+        action="append",
+        required=True,
+        help="NAME=key=value;key=value (e.g. 'lgbm=cost_model=lightgbm'); the first is the baseline",
+    )
+    p.add_argument("--workload", action="append", required=True, help="workload spec (repeatable)")
+    p.add_argument("--seeds", type=int, default=3, help="number of seeds (0..n-1)")
+    p.add_argument("--trials", type=int, required=True, help="trials per run")
+    p.add_argument("--out", required=True, help="output folder (runs, CSV, markdown)")
+    p.add_argument("--target", default="cpu")
+    p.add_argument("--trials-per-round", type=int, default=64)
+    p.add_argument("--population", type=int, default=None)
+    p.set_defaults(func=cmd_compare)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``workbench`` console script."""
+    os.environ.setdefault("TVM_LOG_DEBUG", "0")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args) or 0)
+    except WorkbenchError as err:
+        print(f"workbench: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=str)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
