@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RunLog", "MANIFEST", "ROUNDS", "history_frame", "HISTORY_COLUMNS"]
+__all__ = ["RunLog", "MANIFEST", "ROUNDS", "history_frame", "rounds_frame", "HISTORY_COLUMNS"]
 
 MANIFEST = "workbench.json"
 ROUNDS = "rounds.jsonl"
@@ -136,3 +136,28 @@ def history_frame(rounds: list[dict[str, Any]]):
         if col not in frame.columns:
             frame[col] = pd.Series(dtype="float64")
     return frame[HISTORY_COLUMNS + extra].reset_index(drop=True)
+
+
+def rounds_frame(rounds: list[dict[str, Any]]):
+    """One row per round: counts, best so far, phase times (``*_s``) and ``model_*`` metrics."""
+    import pandas as pd
+
+    rows = []
+    for rnd in rounds:
+        cands = rnd.get("candidates", [])
+        row = {
+            "round": rnd["round"],
+            "cost_model": rnd.get("cost_model"),
+            "sampled": rnd.get("sampled"),
+            "proposed": rnd.get("proposed"),
+            "duplicates": rnd.get("duplicates"),
+            "measured": len(cands),
+            "errors": sum(1 for c in cands if c.get("error")),
+            "trials": rnd.get("trials"),
+            "best_gflops": rnd.get("best_gflops"),
+            "elapsed_s": rnd.get("elapsed_s"),
+        }
+        row.update({f"{k}_s": v for k, v in rnd.get("times", {}).items()})
+        row.update({f"model_{k}": v for k, v in (rnd.get("model") or {}).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ from . import _trace
 from ._version import __version__
 from .errors import WorkbenchError, unknown_choice
 from .measure import MeasureSettings, make_builder, make_runner, remove_artifact
+from .metrics import ranking_metrics
 from .records import RunLog, history_frame
 from .targets import TargetInfo, resolve_target
 from .workloads import Task, workload
@@ -86,6 +87,10 @@ class Round:
         Best so far, after this round.
     times : dict
         Wall seconds of each phase: ``search``, ``build``, ``run``, ``update``, ``total``.
+    model : dict
+        The cost model on this batch, scored before it was trained on it: ``spearman`` rank
+        correlation of predicted vs measured, ``pairwise_accuracy``, ``topk_recall`` (of the
+        measured best 8, the share in the model's top 8), and ``predict_s`` / ``update_s``.
     """
 
     round: int
@@ -100,6 +105,7 @@ class Round:
     elapsed_s: float
     cost_model: str
     started_at: float
+    model: dict[str, float] = field(default_factory=dict)
 
     @property
     def measured(self) -> int:
@@ -415,6 +421,12 @@ class Session:
         """Wall seconds spent in rounds so far (across resumes)."""
         return self._rounds[-1]["elapsed_s"] if self._rounds else 0.0
 
+    def round_table(self):
+        """A pandas DataFrame, one row per round: counts, best, phase times, model metrics."""
+        from .records import rounds_frame
+
+        return rounds_frame(self._rounds)
+
     @property
     def history(self):
         """A pandas DataFrame, one row per measured candidate."""
@@ -536,11 +548,13 @@ class Session:
             candidates = candidates[: max(0, limit)]
             hashes = [h for h, _ in candidates]
             cands = [c for _, c in candidates]
+            t_pred = time.perf_counter()
             predicted = (
                 np.asarray(self._cost_model.predict(self._ctx, cands), dtype=float)
                 if cands
                 else np.zeros(0)
             )
+            t_predict = time.perf_counter() - t_pred
             t_search = time.perf_counter() - t0
 
             t0 = time.perf_counter()
@@ -577,8 +591,10 @@ class Session:
                         ms.arg_info.ArgInfo.from_prim_func(self.task.mod["main"]),
                     )
                 )
+            t_upd = time.perf_counter()
             if cands:
                 self._cost_model.update(self._ctx, cands, results)
+            t_model_update = time.perf_counter() - t_upd
             self._ctx.notify_runner_results(cands, results)
             self._measured_hashes.update(hashes)
             for b in builds:
@@ -595,13 +611,24 @@ class Session:
                 builds,
                 results,
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
+                {"predict_s": t_predict, "update_s": t_model_update},
             )
             if self._log is not None:
                 self._log.append_round(record.to_dict())
             return record
 
     def _record_round(
-        self, started, sampled, proposed, duplicates, cands, predicted, builds, results, times
+        self,
+        started,
+        sampled,
+        proposed,
+        duplicates,
+        cands,
+        predicted,
+        builds,
+        results,
+        times,
+        model_times,
     ) -> Round:
         prev_best = self._rounds[-1]["best_latency_us"] if self._rounds else None
         best_lat = prev_best if prev_best is not None else math.inf
@@ -637,6 +664,11 @@ class Session:
                     "measured_at": round(time.time(), 3),
                 }
             )
+        measured = [r["gflops"] if r["gflops"] is not None else float("nan") for r in rows]
+        model = {
+            **ranking_metrics(predicted, measured),
+            **{k: round(v, 5) for k, v in model_times.items()},
+        }
         rec = Round(
             round=len(self._rounds),
             sampled=sampled,
@@ -650,6 +682,7 @@ class Session:
             elapsed_s=round(elapsed, 4),
             cost_model=self._cost_model_name,
             started_at=round(started, 3),
+            model=model,
         )
         self._rounds.append(rec.to_dict())
         return rec
