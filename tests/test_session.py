@@ -97,6 +97,7 @@ def test_run_log_persists_every_round(tmp_path):
         assert len(log.read_rounds()) == 2
     records = (work / "database_tuning_record.json").read_text().splitlines()
     assert len(records) == 16
+    assert "T.prim_func" in (work / "best_schedule.py").read_text()
     assert all(json.loads(line) for line in records)
 
 

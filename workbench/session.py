@@ -519,6 +519,7 @@ class Session:
                 return None
             started = time.time()
             t0 = time.perf_counter()
+            prev_best = self._rounds[-1]["best_latency_us"] if self._rounds else None
             self._ensure_search()
             sampled_before = self._counter.count
             limit = max_trials if max_trials is not None else self._trials_per_round
@@ -615,7 +616,24 @@ class Session:
             )
             if self._log is not None:
                 self._log.append_round(record.to_dict())
+                if prev_best is None or (
+                    record.best_latency_us is not None and record.best_latency_us < prev_best
+                ):
+                    self._write_best_script(record)
             return record
+
+    def _write_best_script(self, record: Round) -> None:
+        """Keep ``best_schedule.py`` (TVMScript of the best so far) in the run directory."""
+        sch = self.best_schedule()
+        if sch is None or self.work_dir is None:
+            return
+        path = self.work_dir / "best_schedule.py"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            f"# Best so far: {record.best_gflops:.2f} GFLOPS, {record.best_latency_us:.2f} us "
+            f"after round {record.round}\n" + sch.mod.script() + "\n"
+        )
+        tmp.replace(path)
 
     def _record_round(
         self,
