@@ -101,8 +101,14 @@ def main() -> None:
                 "--workload", args.workload, "--trials", str(args.trials),
                 "--per-round", str(args.per_round), "--threads", str(args.threads),
             ]
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-            row = json.loads(out.strip().splitlines()[-1])
+            for attempt in range(2):
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                if proc.returncode == 0:
+                    break
+                print(f"seed {seed} {variant}: failed (attempt {attempt + 1}):\n{proc.stderr[-2000:]}", flush=True)
+            else:
+                raise SystemExit(f"{variant} seed {seed} failed twice")
+            row = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append(row)
             print(f"seed {seed} {variant:<26} {row['wall_s']:7.1f} s  {row['best_gflops']:7.1f} GFLOPS", flush=True)
     summary = {}

@@ -81,8 +81,12 @@ def test_cost_model_swap_trains_new_model_on_history():
         # the new XGBoost model has seen all 16 records before ranking anything
         assert s.cost_model_object.data_size == 16
         r = s.step()
-        assert r.cost_model == "xgboost" and s.trials == 24
-        assert list(s.history["cost_model"]) == ["xgboost"] * 8 + ["random"] * 8 + ["xgboost"] * 8
+        # a swap restarts the search, which may re-propose measured candidates: those are
+        # dropped, never measured twice
+        assert r.cost_model == "xgboost" and 16 < s.trials <= 24
+        h = s.history
+        assert h["decisions"].astype(str).is_unique
+        assert list(h.groupby("round")["cost_model"].first()) == ["xgboost", "random", "xgboost"]
 
 
 def test_run_log_persists_every_round(tmp_path):
@@ -115,7 +119,10 @@ def test_resume_continues_without_loss_or_duplicates(tmp_path):
         h = s.history
         assert s.trials == 24 and len(h) == 24
         assert list(h["trial"]) == list(range(1, 25))
-        assert list(h["round"].unique()) == [0, 1, 2]
+        # round numbers continue after the resume (a resumed search may drop re-proposed
+        # candidates, so the 8 new trials can take more than one round)
+        assert list(h["round"].iloc[:16].unique()) == [0, 1]
+        assert h["round"].iloc[16:].min() == 2
         assert h.iloc[:16].equals(before)
         assert s.best.gflops >= best_before
     records = (work / "database_tuning_record.json").read_text().splitlines()

@@ -19,7 +19,7 @@ from ._version import __version__
 from .errors import WorkbenchError
 
 if TYPE_CHECKING:
-    from . import cost_models, workloads
+    from . import cost_models, policies, pruning, workloads
     from .comparison import compare
     from .session import Session
     from .targets import resolve_target
@@ -35,6 +35,8 @@ __all__ = [
     "compare",
     "cost_models",
     "workloads",
+    "pruning",
+    "policies",
 ]
 
 _LAZY = {
@@ -45,6 +47,8 @@ _LAZY = {
     "compare": ("workbench.comparison", "compare"),
     "cost_models": ("workbench.cost_models", None),
     "workloads": ("workbench.workloads", None),
+    "pruning": ("workbench.pruning", None),
+    "policies": ("workbench.policies", None),
 }
 
 

@@ -76,3 +76,56 @@ def rules_of(trace: Any) -> list[str]:
         if marker in text and rule not in found:
             found.append(rule)
     return found
+
+
+_SAMPLERS = ("SamplePerfectTile", "SampleCategorical", "SampleComputeLocation")
+_EXTENT_KEYS = ("meta_schedule.parallel", "meta_schedule.vectorize")
+
+
+def kinds_key(trace: Any) -> tuple[str, ...]:
+    """Instruction kinds before post-processing: cheap, equal within a sketch."""
+    out = []
+    for inst in trace.insts:
+        name = inst.kind.name
+        if name == "EnterPostproc":
+            break
+        out.append(name)
+    return tuple(out)
+
+
+def decision_key(trace: Any) -> tuple:
+    """What tells two candidates of a sketch apart: decisions and parallel/vectorize extents."""
+    decisions = trace.decisions
+    out: list[Any] = []
+    for inst in trace.insts:
+        name = inst.kind.name
+        if name == "EnterPostproc":
+            break
+        if name in _SAMPLERS and inst in decisions:
+            out.append(_plain(decisions[inst]))
+        elif name == "Annotate" and str(inst.attrs[0]) in _EXTENT_KEYS:
+            out.append(_plain(inst.inputs[1]))
+    return tuple(tuple(x) if isinstance(x, list) else x for x in out)
+
+
+class SketchIndex:
+    """Finds the sketch a candidate trace came from: by instruction kinds when that is unique,
+    by the full decision-free signature otherwise."""
+
+    def __init__(self, traces: list[Any]):
+        self._by_kinds: dict[tuple[str, ...], list[int]] = {}
+        self._signatures: list[str] = []
+        for i, trace in enumerate(traces):
+            simple = trace.simplified(remove_postproc=True)
+            self._by_kinds.setdefault(kinds_key(simple), []).append(i)
+            self._signatures.append(sketch_signature(simple))
+
+    def __call__(self, trace: Any) -> int | None:
+        ids = self._by_kinds.get(kinds_key(trace))
+        if ids is not None and len(ids) == 1:
+            return ids[0]
+        sig = sketch_signature(trace)
+        for i in ids or range(len(self._signatures)):
+            if self._signatures[i] == sig:
+                return i
+        return None

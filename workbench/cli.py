@@ -76,6 +76,14 @@ def _add_session_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--population", type=int, default=None, help="evolutionary search population (512)"
     )
+    p.add_argument(
+        "--pruning",
+        default=None,
+        help="comma-separated pruning rules (see `workbench pruning-rules`)",
+    )
+    p.add_argument("--sketch-policy", default=None, help="uniform (default) or bandit")
+    p.add_argument("--mutation-policy", default=None, help="default or learned")
+    p.add_argument("--audit", type=int, default=None, help="pruned candidates to measure per round")
 
 
 def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,6 +96,14 @@ def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["trials_per_round"] = args.trials_per_round
     if args.population is not None:
         kwargs["search"] = {"population_size": args.population}
+    if args.pruning is not None:
+        kwargs["pruning"] = [x.strip() for x in args.pruning.split(",") if x.strip()]
+    if args.sketch_policy is not None:
+        kwargs["sketch_policy"] = args.sketch_policy
+    if args.mutation_policy is not None:
+        kwargs["mutation_policy"] = args.mutation_policy
+    if args.audit is not None:
+        kwargs["audit"] = args.audit
     return kwargs
 
 
@@ -164,6 +180,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed=0,
         trials_per_round=None,
         population=None,
+        pruning=None,
+        sketch_policy=None,
+        mutation_policy=None,
+        audit=None,
         work_dir=str(out / "run"),
         report=str(out / "report"),
         export=str(out / "export"),
@@ -229,6 +249,17 @@ def cmd_cost_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pruning_rules(args: argparse.Namespace) -> int:
+    from . import pruning
+
+    for rule in pruning.describe():
+        params = ", ".join(f"{k}={v}" for k, v in rule["params"].items())
+        print(f"{rule['name']:<28} [{'/'.join(rule['targets'])}] {rule['rationale']}")
+        if params:
+            print(f"{'':<28} parameters: {params}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from .comparison import compare, parse_config
 
@@ -290,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("cost-models", help="list the cost models")
     p.set_defaults(func=cmd_cost_models)
+
+    p = sub.add_parser("pruning-rules", help="list the pruning rules with their rationale")
+    p.set_defaults(func=cmd_pruning_rules)
 
     p = sub.add_parser(
         "compare",

@@ -25,7 +25,17 @@ from .errors import WorkbenchError
 
 __all__ = ["compare", "CompareResult", "parse_config", "time_to_quality"]
 
-_SESSION_KEYS = {"cost_model", "trials_per_round", "search", "search_threads", "measure"}
+_SESSION_KEYS = {
+    "cost_model",
+    "trials_per_round",
+    "search",
+    "search_threads",
+    "measure",
+    "pruning",
+    "sketch_policy",
+    "mutation_policy",
+    "audit",
+}
 
 
 def parse_config(text: str) -> tuple[str, dict[str, Any]]:

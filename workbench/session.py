@@ -10,6 +10,7 @@ import json
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,13 @@ class Round:
         Best so far, after this round.
     times : dict
         Wall seconds of each phase: ``search``, ``build``, ``run``, ``update``, ``total``.
+    pruned : dict
+        Candidates each pruning rule discarded this round (``pruned_by_sketch`` splits them by
+        sketch, ``pruned_samples`` keeps a bounded sample, with audit measurements), and
+        ``relaxed``: rules disabled because they left no candidate.
+    sketch_allocation, mutation_probs : dict
+        The share of the initial population per sketch, and the mutator probabilities, used in
+        this round.
     model : dict
         The cost model on this batch, scored before it was trained on it: ``spearman`` rank
         correlation of predicted vs measured, ``pairwise_accuracy``, ``topk_recall`` (of the
@@ -106,6 +114,13 @@ class Round:
     cost_model: str
     started_at: float
     model: dict[str, float] = field(default_factory=dict)
+    pruned: dict[str, int] = field(default_factory=dict)
+    pruned_by_sketch: dict[str, dict[str, int]] = field(default_factory=dict)
+    pruned_samples: list[dict[str, Any]] = field(default_factory=list)
+    relaxed: list[str] = field(default_factory=list)
+    pruning_enabled: list[str] = field(default_factory=list)
+    sketch_allocation: dict[str, float] = field(default_factory=dict)
+    mutation_probs: dict[str, float] = field(default_factory=dict)
 
     @property
     def measured(self) -> int:
@@ -158,6 +173,15 @@ class Session:
         with more, MetaSchedule's dynamic thread scheduling makes them vary run to run.
     measure : MeasureSettings or dict, optional
         Builder and timer settings.
+    pruning : list of str, optional
+        Pruning rules to enable (:func:`workbench.pruning.available`); ``session.pruning``
+        toggles them between rounds.
+    sketch_policy : str
+        ``"uniform"`` (MetaSchedule's behaviour) or ``"bandit"`` (UCB over sketches).
+    mutation_policy : str
+        ``"default"`` (MetaSchedule's mutator probabilities) or ``"learned"``.
+    audit : int
+        Pruned candidates to measure per round, to estimate each rule's precision.
     """
 
     def __init__(
@@ -171,8 +195,13 @@ class Session:
         search: dict[str, Any] | None = None,
         search_threads: int = 1,
         measure: MeasureSettings | dict[str, Any] | None = None,
+        pruning: Iterable[str] | None = None,
+        sketch_policy: str = "uniform",
+        mutation_policy: str = "default",
+        audit: int = 0,
     ):
         from . import cost_models
+        from .policies import MUTATION_POLICIES, SKETCH_POLICIES
 
         self.task = workload(task)
         self.target: TargetInfo = resolve_target(target)
@@ -194,6 +223,16 @@ class Session:
         if cost_model not in cost_models.available():
             raise unknown_choice("cost model", cost_model, cost_models.available())
         self._cost_model_name = cost_model
+        if sketch_policy not in SKETCH_POLICIES:
+            raise unknown_choice("sketch policy", sketch_policy, SKETCH_POLICIES)
+        if mutation_policy not in MUTATION_POLICIES:
+            raise unknown_choice("mutation policy", mutation_policy, MUTATION_POLICIES)
+        self._sketch_policy_name = sketch_policy
+        self._mutation_policy_name = mutation_policy
+        if isinstance(pruning, str):
+            pruning = [pruning]
+        self._initial_rules = list(pruning or [])
+        self._audit = _check_int("audit", audit, 0)
 
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self._log = RunLog(self.work_dir) if self.work_dir is not None else None
@@ -235,6 +274,10 @@ class Session:
             search=man.get("search"),
             search_threads=man.get("search_threads", 1),
             measure=man.get("measure"),
+            pruning=man.get("pruning", []),
+            sketch_policy=man.get("sketch_policy", "uniform"),
+            mutation_policy=man.get("mutation_policy", "default"),
+            audit=man.get("audit", 0),
         )
         kwargs.update(overrides)
         return cls(work_dir=work_dir, **kwargs)
@@ -262,7 +305,6 @@ class Session:
         register_for(self.target.kind, str(self.target.config.get("mtriple", "")))
         np.random.seed(self.seed)
         self._tvm_target = self.target.tvm()
-        self._counter = _make_counter()
         base = ms.TuneContext(
             self.task.mod,
             target=self._tvm_target,
@@ -273,21 +315,11 @@ class Session:
             num_threads=self.search_threads,
         )
         gen = base.space_generator
-        space = ms.space_generator.PostOrderApply(
-            sch_rules=list(gen.sch_rules),
-            postprocs=[*gen.postprocs, self._counter],
-            mutator_probs=dict(gen.mutator_probs),
-        )
-        self._ctx = ms.TuneContext(
-            self.task.mod,
-            target=self._tvm_target,
-            space_generator=space,
-            search_strategy=ms.search_strategy.EvolutionarySearch(**self.search_settings),
-            task_name=self.task.name,
-            rand_state=self.seed,
-            num_threads=self.search_threads,
-        )
-        self._design_spaces = self._ctx.generate_design_space()
+        self._sch_rules = list(gen.sch_rules)
+        self._default_postprocs = list(gen.postprocs)
+        self._default_mutator_probs = dict(gen.mutator_probs)
+        self._design_spaces = base.generate_design_space()
+        self._model_ctx = base  # the context our own cost-model calls use
         self._sketches = [
             Sketch(
                 id=i,
@@ -298,6 +330,8 @@ class Session:
             )
             for i, sch in enumerate(self._design_spaces)
         ]
+        self._sketch_index = _trace.SketchIndex([sch.trace for sch in self._design_spaces])
+        self._setup_policies()
         if self.work_dir is not None:
             self.work_dir.mkdir(parents=True, exist_ok=True)
             self._database = ms.database.JSONDatabase(work_dir=str(self.work_dir))
@@ -306,8 +340,81 @@ class Session:
         self._workload = self._database.commit_workload(self.task.mod)
         self._builder = make_builder(self.measure, self._cores)
         self._runner = make_runner(self.measure)
+        self._ctx = None
+        self._ctx_stale = True
+        self._restarts = 0
         self._search_ready = False
         self._measured_hashes: set[int] = set()
+        self._gflops_by_key: dict[tuple, float] = {}
+
+    def _setup_policies(self) -> None:
+        from .policies import make_mutation_policy, make_sketch_policy
+        from .policies.mutation import mutator_name
+        from .pruning import Pruning, TargetFacts, make_gate
+
+        self.pruning = Pruning(
+            TargetFacts.of(self.target),
+            enabled=self._initial_rules,
+            sketch_of=self._sketch_index,
+            audit=self._audit,
+            seed=self.seed,
+        )
+        self._gate = make_gate(self.pruning)
+        self._mutators = {mutator_name(m): m for m in self._default_mutator_probs}
+        self._mutator_defaults = {
+            mutator_name(m): float(p) for m, p in self._default_mutator_probs.items()
+        }
+        self._sketch_policy = make_sketch_policy(self._sketch_policy_name, len(self._sketches))
+        self._mutation_policy = make_mutation_policy(
+            self._mutation_policy_name, self._mutator_defaults, seed=self.seed
+        )
+        self._mutation_log: dict[tuple, tuple[str, tuple, int | None]] = {}
+        self._allocation = self._sketch_policy.allocation()
+
+    def _make_context(self) -> Any:
+        import tvm.s_tir.meta_schedule as ms
+
+        from .policies.mutation import make_chooser
+
+        if self._mutation_policy_name == "default":
+            probs = dict(self._default_mutator_probs)
+        else:
+            chooser = make_chooser(
+                self._mutators,
+                self._mutation_policy,
+                self._sketch_index,
+                _trace.decision_key,
+                self._mutation_log,
+            )
+            probs = {chooser: 1.0}
+        space = ms.space_generator.PostOrderApply(
+            sch_rules=self._sch_rules,
+            postprocs=[*self._default_postprocs, self._gate],
+            mutator_probs=probs,
+        )
+        # A rebuilt context continues from a seed derived from the session seed, so runs stay
+        # reproducible without replaying the same random stream.
+        rand_state = self.seed if self._restarts == 0 else (self.seed * 7919 + self._restarts)
+        return ms.TuneContext(
+            self.task.mod,
+            target=self._tvm_target,
+            space_generator=space,
+            search_strategy=ms.search_strategy.EvolutionarySearch(**self.search_settings),
+            task_name=self.task.name,
+            rand_state=rand_state % (2**31 - 1),
+            num_threads=self.search_threads,
+        )
+
+    def _weighted_spaces(self) -> list[Any]:
+        """Design spaces repeated by the sketch policy's shares (the initial population samples
+        a design space uniformly from this list)."""
+        if not self._sketch_policy.restarts_search:
+            return list(self._design_spaces)
+        slots = 20
+        out = []
+        for sch, share in zip(self._design_spaces, self._allocation):
+            out += [sch] * max(1, round(share * slots))
+        return out
 
     def _measured_candidates(self) -> tuple[list[Any], list[Any]]:
         """Rebuild (candidate, result) pairs of every record in the database."""
@@ -340,8 +447,22 @@ class Session:
             return
         candidates, results = self._measured_candidates()
         self._measured_hashes = {structural_hash(c.sch.mod) for c in candidates}
+        for cand, res in zip(candidates, results):
+            if res.run_secs:
+                secs = [float(x) for x in res.run_secs]
+                self._gflops_by_key[_trace.decision_key(cand.sch.trace)] = self.task.flops / (
+                    sum(secs) / len(secs) * 1e9
+                )
+        for rnd in self._rounds:  # the policies learn again from the recorded rounds
+            self._sketch_policy.observe(rnd["candidates"], rnd.get("best_gflops") or 0.0)
+            self._mutation_policy.observe(
+                (c.get("sketch"), c["mutator"], bool(c["improved"]))
+                for c in rnd["candidates"]
+                if c.get("mutator") and c.get("improved") is not None
+            )
+        self._allocation = self._sketch_policy.allocation()
         if candidates:
-            self._cost_model.update(self._ctx, candidates, results)
+            self._cost_model.update(self._model_ctx, candidates, results)
 
     def _write_manifest(self) -> None:
         if self._log is None:
@@ -359,6 +480,10 @@ class Session:
                 "search": self.search_settings,
                 "search_threads": self.search_threads,
                 "measure": self.measure.to_dict(),
+                "pruning": self.pruning.enabled,
+                "sketch_policy": self._sketch_policy_name,
+                "mutation_policy": self._mutation_policy_name,
+                "audit": self.pruning.audit,
                 "sketches": [{"id": s.id, "rules": s.rules} for s in self._sketches],
             }
         )
@@ -378,7 +503,7 @@ class Session:
             model = cost_models.create(name, seed=self.seed, num_threads=self._cores)
             candidates, results = self._measured_candidates()
             if candidates:
-                model.update(self._ctx, candidates, results)
+                model.update(self._model_ctx, candidates, results)
             self._cost_model, self._cost_model_name = model, name
             self._search_ready = False
             self._write_manifest()
@@ -399,6 +524,110 @@ class Session:
             self._trials_per_round = _check_int("trials_per_round", value)
             self._search_ready = False
             self._write_manifest()
+
+    @property
+    def sketch_policy(self) -> str:
+        """``"uniform"`` or ``"bandit"``; assign to switch from the next round."""
+        return self._sketch_policy_name
+
+    @sketch_policy.setter
+    def sketch_policy(self, name: str) -> None:
+        from .policies import SKETCH_POLICIES, make_sketch_policy
+
+        if name not in SKETCH_POLICIES:
+            raise unknown_choice("sketch policy", name, SKETCH_POLICIES)
+        with self._lock:
+            self._sketch_policy_name = name
+            self._sketch_policy = make_sketch_policy(name, len(self._sketches))
+            for rnd in self._rounds:
+                self._sketch_policy.observe(rnd["candidates"], rnd.get("best_gflops") or 0.0)
+            self._allocation = self._sketch_policy.allocation()
+            self._search_ready = False
+            self._write_manifest()
+
+    @property
+    def mutation_policy(self) -> str:
+        """``"default"`` or ``"learned"``; assign to switch from the next round."""
+        return self._mutation_policy_name
+
+    @mutation_policy.setter
+    def mutation_policy(self, name: str) -> None:
+        from .policies import MUTATION_POLICIES, make_mutation_policy
+
+        if name not in MUTATION_POLICIES:
+            raise unknown_choice("mutation policy", name, MUTATION_POLICIES)
+        with self._lock:
+            self._mutation_policy_name = name
+            self._mutation_policy = make_mutation_policy(
+                name, self._mutator_defaults, seed=self.seed
+            )
+            for rnd in self._rounds:
+                self._mutation_policy.observe(
+                    (c.get("sketch"), c["mutator"], bool(c["improved"]))
+                    for c in rnd["candidates"]
+                    if c.get("mutator") and c.get("improved") is not None
+                )
+            self._ctx_stale = True
+            self._search_ready = False
+            self._write_manifest()
+
+    @property
+    def pruned(self):
+        """A pandas DataFrame of the kept samples of pruned candidates, one row each:
+        ``round, rule, sketch, decisions`` and, for audited ones, ``gflops``."""
+        import pandas as pd
+
+        rows = [
+            {"round": rnd["round"], **row}
+            for rnd in self._rounds
+            for row in rnd.get("pruned_samples", [])
+        ]
+        cols = [
+            "round",
+            "rule",
+            "sketch",
+            "decisions",
+            "audited",
+            "gflops",
+            "slower_than_median",
+            "error",
+        ]
+        frame = pd.DataFrame(rows)
+        for col in cols:
+            if col not in frame.columns:
+                frame[col] = pd.Series(dtype="object")
+        return frame[cols]
+
+    def pruning_report(self):
+        """Per rule: candidates pruned, rounds active, audited samples and audit precision
+        (the share of audited pruned candidates slower than their round's median measured one)."""
+        import pandas as pd
+
+        counts: dict[str, int] = {}
+        for rnd in self._rounds:
+            for rule, n in rnd.get("pruned", {}).items():
+                counts[rule] = counts.get(rule, 0) + n
+        audited = self.pruned
+        audited = audited[audited["audited"] == True]  # noqa: E712 - object column
+        rows = []
+        for rule in sorted(set(counts) | set(self.pruning.enabled)):
+            sel = audited[audited["rule"] == rule]
+            judged = sel[sel["gflops"].notna()]
+            rows.append(
+                {
+                    "rule": rule,
+                    "pruned": counts.get(rule, 0),
+                    "sampled": sum(r.get("sampled", 0) for r in self._rounds),
+                    "audited": len(judged),
+                    "precision": float(judged["slower_than_median"].astype(bool).mean())
+                    if len(judged)
+                    else float("nan"),
+                    "best_audited_gflops": float(judged["gflops"].max())
+                    if len(judged)
+                    else float("nan"),
+                }
+            )
+        return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ views
     @property
@@ -480,10 +709,15 @@ class Session:
             return
         if getattr(self, "_search_started", False):
             self._ctx.post_tuning()
+            self._search_started = False
+            self._restarts += 1
+        if self._ctx is None or self._ctx_stale:
+            self._ctx = self._make_context()
+            self._ctx_stale = False
         self._ctx.pre_tuning(
             max_trials=1 << 30,
             num_trials_per_iter=self._trials_per_round,
-            design_spaces=self._design_spaces,
+            design_spaces=self._weighted_spaces(),
             database=self._database,
             cost_model=self._cost_model,
         )
@@ -491,14 +725,10 @@ class Session:
         self._search_ready = True
 
     def _sketch_of(self, trace: Any) -> int | None:
-        sig = _trace.sketch_signature(trace)
-        for sketch in self._sketches:
-            if sketch.signature == sig:
-                return sketch.id
-        return None
+        return self._sketch_index(trace)
 
     def step(self, max_trials: int | None = None) -> Round | None:
-        """Run one round: search, build, run, record, update the cost model.
+        """Run one round: search, build, run, record, update the cost model and the policies.
 
         Parameters
         ----------
@@ -511,8 +741,6 @@ class Session:
             The round's record, or ``None`` when the search space is exhausted.
         """
         import numpy as np
-        import tvm.s_tir.meta_schedule as ms
-        from tvm_ffi import structural_hash
 
         with self._lock:
             if self._exhausted:
@@ -520,86 +748,41 @@ class Session:
             started = time.time()
             t0 = time.perf_counter()
             prev_best = self._rounds[-1]["best_latency_us"] if self._rounds else None
-            self._ensure_search()
-            sampled_before = self._counter.count
             limit = max_trials if max_trials is not None else self._trials_per_round
-            candidates: list[tuple[int, Any]] = []
-            seen: set[int] = set()
-            proposed_count = duplicates = 0
-            # After a resume or a settings change the search restarts from the database and may
-            # propose what was measured before: drop those and ask again, a few times at most.
-            for _attempt in range(4):
-                proposed = self._ctx.generate_measure_candidates()
-                if proposed is None:
-                    break
-                proposed_count += len(proposed)
-                for cand in proposed:
-                    h = structural_hash(cand.sch.mod)
-                    if h in self._measured_hashes or h in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(h)
-                    candidates.append((h, cand))
-                if len(candidates) >= limit:
-                    break
-            if proposed_count == 0:
+            self.pruning.begin_round()
+            self._mutation_log.clear()
+            allocation = list(self._allocation)
+            found = self._propose(limit)
+            if found is None:
                 self._exhausted = True
                 return None
-            sampled = self._counter.count - sampled_before
-            candidates = candidates[: max(0, limit)]
+            candidates, proposed_count, duplicates, relaxed = found
+            sampled = self.pruning.seen
             hashes = [h for h, _ in candidates]
             cands = [c for _, c in candidates]
+            audit = self.pruning.samples()[: self.pruning.audit] if self.pruning.audit else []
             t_pred = time.perf_counter()
             predicted = (
-                np.asarray(self._cost_model.predict(self._ctx, cands), dtype=float)
+                np.asarray(self._cost_model.predict(self._model_ctx, cands), dtype=float)
                 if cands
                 else np.zeros(0)
             )
             t_predict = time.perf_counter() - t_pred
             t_search = time.perf_counter() - t0
 
-            t0 = time.perf_counter()
-            builds = self._builder.build(
-                [ms.builder.BuilderInput(c.sch.mod, self._tvm_target) for c in cands]
-            )
-            t_build = time.perf_counter() - t0
+            schedules = [c.sch for c in cands] + [sch for _, _, sch in audit]
+            builds, results, t_build, t_run = self._measure(schedules)
+            audit_results = results[len(cands) :]
+            builds, results = builds[: len(cands)], results[: len(cands)]
 
             t0 = time.perf_counter()
-            to_run = [i for i, b in enumerate(builds) if b.error_msg is None]
-            futures = self._runner.run(
-                [
-                    ms.runner.RunnerInput(
-                        builds[i].artifact_path, self.target.device_type, cands[i].args_info
-                    )
-                    for i in to_run
-                ]
-            )
-            ran = dict(zip(to_run, (f.result() for f in futures)))
-            results = [
-                ran[i] if i in ran else ms.runner.RunnerResult(None, builds[i].error_msg)
-                for i in range(len(cands))
-            ]
-            t_run = time.perf_counter() - t0
-
-            t0 = time.perf_counter()
-            for cand, res in zip(cands, results):
-                self._database.commit_tuning_record(
-                    ms.database.TuningRecord(
-                        cand.sch.trace,
-                        self._workload,
-                        [float(s) for s in res.run_secs] if res.error_msg is None else None,
-                        self._tvm_target,
-                        ms.arg_info.ArgInfo.from_prim_func(self.task.mod["main"]),
-                    )
-                )
+            self._commit(cands, results)
             t_upd = time.perf_counter()
             if cands:
-                self._cost_model.update(self._ctx, cands, results)
+                self._cost_model.update(self._model_ctx, cands, results)
             t_model_update = time.perf_counter() - t_upd
             self._ctx.notify_runner_results(cands, results)
             self._measured_hashes.update(hashes)
-            for b in builds:
-                remove_artifact(b.artifact_path)
             t_update = time.perf_counter() - t0
 
             record = self._record_round(
@@ -609,11 +792,12 @@ class Session:
                 duplicates,
                 cands,
                 predicted,
-                builds,
                 results,
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
                 {"predict_s": t_predict, "update_s": t_model_update},
             )
+            self._record_search_side(record, allocation, relaxed, audit, audit_results)
+            self._rounds.append(record.to_dict())
             if self._log is not None:
                 self._log.append_round(record.to_dict())
                 if prev_best is None or (
@@ -621,6 +805,148 @@ class Session:
                 ):
                     self._write_best_script(record)
             return record
+
+    def _propose(self, limit: int):
+        """Ask the search for up to ``limit`` new candidates.
+
+        Returns ``(candidates, proposed, duplicates, relaxed rules)``, or ``None`` when the
+        search space is exhausted. When the enabled pruning rules leave nothing, the rule that
+        pruned most is disabled (and reported) until candidates come back.
+        """
+        from tvm_ffi import structural_hash
+
+        candidates: list[tuple[int, Any]] = []
+        seen: set[int] = set()
+        proposed_count = duplicates = 0
+        relaxed: list[str] = []
+        attempts = 0
+        while attempts < 4:
+            self._ensure_search()
+            proposed = self._ctx.generate_measure_candidates()
+            if not proposed:
+                if self.pruning.enabled and sum(self.pruning.counts.values()):
+                    rule = self.pruning.relax()
+                    relaxed.append(rule)
+                    warnings.warn(
+                        f"pruning rules left no candidate; disabled {rule!r} to go on "
+                        f"(re-enable it with session.pruning.enable({rule!r}))",
+                        stacklevel=3,
+                    )
+                    self._search_ready = False
+                    continue
+                break
+            attempts += 1
+            proposed_count += len(proposed)
+            for cand in proposed:
+                h = structural_hash(cand.sch.mod)
+                if h in self._measured_hashes or h in seen:
+                    duplicates += 1
+                    continue
+                seen.add(h)
+                candidates.append((h, cand))
+            # After a resume or a restart the search may propose what was measured before:
+            # ask again only when that left the round less than half full.
+            if len(candidates) >= max(1, limit // 2):
+                break
+        if proposed_count == 0:
+            return None
+        return candidates[: max(0, limit)], proposed_count, duplicates, relaxed
+
+    def _measure(self, schedules: list[Any]):
+        """Build and run schedules; returns builds, runner results and the two phase times."""
+        import tvm.s_tir.meta_schedule as ms
+
+        args_info = ms.arg_info.ArgInfo.from_prim_func(self.task.mod["main"])
+        t0 = time.perf_counter()
+        builds = self._builder.build(
+            [ms.builder.BuilderInput(sch.mod, self._tvm_target) for sch in schedules]
+        )
+        t_build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        to_run = [i for i, b in enumerate(builds) if b.error_msg is None]
+        futures = self._runner.run(
+            [
+                ms.runner.RunnerInput(builds[i].artifact_path, self.target.device_type, args_info)
+                for i in to_run
+            ]
+        )
+        ran = dict(zip(to_run, (f.result() for f in futures)))
+        results = [
+            ran[i] if i in ran else ms.runner.RunnerResult(None, builds[i].error_msg)
+            for i in range(len(schedules))
+        ]
+        for b in builds:
+            remove_artifact(b.artifact_path)
+        return builds, results, t_build, time.perf_counter() - t0
+
+    def _commit(self, cands: list[Any], results: list[Any]) -> None:
+        import tvm.s_tir.meta_schedule as ms
+
+        args_info = ms.arg_info.ArgInfo.from_prim_func(self.task.mod["main"])
+        for cand, res in zip(cands, results):
+            self._database.commit_tuning_record(
+                ms.database.TuningRecord(
+                    cand.sch.trace,
+                    self._workload,
+                    [float(s) for s in res.run_secs] if res.error_msg is None else None,
+                    self._tvm_target,
+                    args_info,
+                )
+            )
+
+    def _record_search_side(self, record, allocation, relaxed, audit, audit_results) -> None:
+        """Add pruning, sketch and mutation information to a round and let the policies learn."""
+        rows = record.candidates
+        # which mutator produced each measured child, and did it beat its parent?
+        outcomes = []
+        for cand_row in rows:
+            key = cand_row.pop("_key")
+            origin = self._mutation_log.get(key)
+            gflops = cand_row["gflops"]
+            if origin is not None:
+                mutator, parent_key, sketch = origin
+                parent = self._gflops_by_key.get(parent_key)
+                cand_row["mutator"] = mutator
+                cand_row["parent_gflops"] = parent
+                if parent is not None:
+                    improved = (gflops or 0.0) > parent
+                    cand_row["improved"] = improved
+                    outcomes.append((sketch, mutator, improved))
+            if gflops is not None:
+                self._gflops_by_key[key] = gflops
+        self._mutation_policy.observe(outcomes)
+        self._sketch_policy.observe(rows, record.best_gflops)
+        shares = dict(enumerate(allocation))
+        record.sketch_allocation = {str(k): round(v, 4) for k, v in shares.items()}
+        record.mutation_probs = {
+            k: round(v, 4) for k, v in self._mutation_policy.round_probs(shares).items()
+        }
+        self._allocation = self._sketch_policy.allocation()
+        if self._sketch_policy.restarts_search and self._allocation != allocation:
+            self._search_ready = False
+
+        measured = [r["gflops"] for r in rows if r["gflops"] is not None]
+        median = sorted(measured)[len(measured) // 2] if measured else None
+        samples = []
+        audited = {id(sch): res for (_, _, sch), res in zip(audit, audit_results)}
+        for rule, sketch, sch in self.pruning.samples():
+            row = {"rule": rule, "sketch": sketch, "decisions": _trace.decisions(sch.trace)}
+            if id(sch) in audited:
+                res = audited[id(sch)]
+                row["audited"] = True
+                if res.error_msg is None:
+                    secs = [float(x) for x in res.run_secs]
+                    lat = sum(secs) / len(secs) * 1e6
+                    row["gflops"] = self.task.flops / (lat * 1e3)
+                    row["slower_than_median"] = median is not None and row["gflops"] < median
+                else:
+                    row["error"] = _short_error(str(res.error_msg), 300)
+            samples.append(row)
+        record.pruned = dict(self.pruning.counts)
+        record.pruned_by_sketch = {k: dict(v) for k, v in self.pruning.by_sketch.items()}
+        record.pruned_samples = samples
+        record.relaxed = relaxed
+        record.pruning_enabled = self.pruning.enabled
 
     def _write_best_script(self, record: Round) -> None:
         """Keep ``best_schedule.py`` (TVMScript of the best so far) in the run directory."""
@@ -643,7 +969,6 @@ class Session:
         duplicates,
         cands,
         predicted,
-        builds,
         results,
         times,
         model_times,
@@ -680,6 +1005,10 @@ class Session:
                     "error": error,
                     "elapsed_s": round(elapsed, 4),
                     "measured_at": round(time.time(), 3),
+                    "mutator": None,
+                    "parent_gflops": None,
+                    "improved": None,
+                    "_key": _trace.decision_key(cand.sch.trace),
                 }
             )
         measured = [r["gflops"] if r["gflops"] is not None else float("nan") for r in rows]
@@ -702,7 +1031,6 @@ class Session:
             started_at=round(started, 3),
             model=model,
         )
-        self._rounds.append(rec.to_dict())
         return rec
 
     def run(
@@ -785,27 +1113,3 @@ class Session:
 def _short_error(msg: str, limit: int = 2000) -> str:
     msg = msg.strip()
     return msg if len(msg) <= limit else msg[: limit - 20] + "\n... (truncated)"
-
-
-def _make_counter():
-    """A post-processor that accepts everything and counts the schedules it sees."""
-    from tvm.ir.utils import derived_object
-    from tvm.s_tir.meta_schedule.postproc import PyPostproc
-
-    @derived_object
-    class SampleCounter(PyPostproc):
-        def __init__(self) -> None:
-            super().__init__()
-            self.count = 0
-
-        def _initialize_with_tune_context(self, context: Any) -> None:
-            pass
-
-        def apply(self, sch: Any) -> bool:
-            self.count += 1
-            return True
-
-        def clone(self) -> Any:
-            return self
-
-    return SampleCounter()

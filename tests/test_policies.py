@@ -1,0 +1,114 @@
+"""Sketch and mutation policies: synthetic learning problems and real sessions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import workbench as wb
+from workbench.errors import WorkbenchError
+from workbench.policies import (
+    MUTATION_POLICIES,
+    SKETCH_POLICIES,
+    BanditSketchPolicy,
+    LearnedMutationPolicy,
+    make_mutation_policy,
+    make_sketch_policy,
+)
+
+from .conftest import FAST, TINY
+
+DEFAULTS = {"tile-size": 0.9, "compute-location": 0.05, "unroll": 0.03, "parallel": 0.02}
+
+
+def test_uniform_is_uniform_and_static():
+    pol = make_sketch_policy("uniform", 3)
+    pol.observe([{"sketch": 0, "gflops": 10.0}], 10.0)
+    assert pol.allocation() == pytest.approx([1 / 3] * 3)
+    assert not pol.restarts_search
+
+
+def test_bandit_concentrates_on_the_better_sketch():
+    rng = random.Random(0)
+    pol = BanditSketchPolicy(3)
+    quality = [0.3, 0.9, 0.5]  # sketch 1 is best
+    for _ in range(20):
+        alloc = pol.allocation()
+        rows = []
+        for sk in range(3):
+            n = max(1, round(alloc[sk] * 16))
+            rows += [
+                {"sketch": sk, "gflops": 100 * quality[sk] * rng.uniform(0.7, 1.0)}
+                for _ in range(n)
+            ]
+        pol.observe(rows, max(r["gflops"] for r in rows))
+    alloc = pol.allocation()
+    assert alloc[1] > 0.6
+    assert alloc[1] > alloc[0] and alloc[1] > alloc[2]
+    assert min(alloc) >= 0.05 - 1e-9  # nobody starves
+    assert sum(alloc) == pytest.approx(1.0)
+
+
+def test_learned_mutation_learns_a_synthetic_preference():
+    pol = LearnedMutationPolicy(DEFAULTS, seed=0)
+    before = pol.probs(0)
+    rng = random.Random(1)
+    outcomes = []
+    for _ in range(300):
+        m = rng.choice(list(DEFAULTS))
+        p_improve = 0.6 if m == "unroll" else 0.05
+        outcomes.append((0, m, rng.random() < p_improve))
+    pol.observe(outcomes)
+    after = pol.probs(0)
+    assert after["unroll"] > 3 * before["unroll"]
+    assert after["tile-size"] < before["tile-size"]
+    assert sum(after.values()) == pytest.approx(1.0)
+    assert all(p > 0 for p in after.values())
+    # per-candidate choice follows the learned probabilities
+    picks = [pol.choose(0, random.Random(i)) for i in range(2000)]
+    assert picks.count("unroll") / 2000 == pytest.approx(after["unroll"], abs=0.04)
+    # another sketch with no data of its own borrows what was learned overall
+    assert pol.probs(5)["unroll"] > before["unroll"]
+
+
+def test_default_mutation_policy_keeps_metaschedule_probabilities():
+    pol = make_mutation_policy("default", DEFAULTS)
+    pol.observe([(0, "unroll", True)] * 50)
+    assert pol.probs(0) == pytest.approx(DEFAULTS)
+
+
+def test_unknown_policies():
+    with pytest.raises(WorkbenchError, match="unknown sketch policy 'rl'"):
+        make_sketch_policy("rl", 2)
+    with pytest.raises(WorkbenchError, match="valid choices: default, learned"):
+        make_mutation_policy("smart", DEFAULTS)
+    with pytest.raises(WorkbenchError, match="unknown sketch policy"):
+        wb.Session(TINY, sketch_policy="greedy")
+    assert SKETCH_POLICIES == ["uniform", "bandit"] and MUTATION_POLICIES == ["default", "learned"]
+
+
+def test_session_records_allocation_and_mutation_probabilities_every_round():
+    with wb.Session(TINY, sketch_policy="bandit", mutation_policy="learned", **FAST) as s:
+        rounds = s.run(24)
+        for r in rounds:
+            assert set(r.sketch_allocation) == {str(sk.id) for sk in s.sketches}
+            assert sum(r.sketch_allocation.values()) == pytest.approx(1.0, abs=1e-3)
+            assert set(r.mutation_probs) == set(DEFAULTS)
+        assert rounds[0].sketch_allocation != rounds[-1].sketch_allocation
+        h = s.history
+        assert h["mutator"].notna().any()  # measured children know their mutator
+        assert set(h["mutator"].dropna()) <= set(DEFAULTS)
+
+
+def test_policies_can_be_switched_between_rounds_and_are_reproducible():
+    def run(seed):
+        with wb.Session(TINY, seed=seed, **FAST) as s:
+            s.step()
+            s.sketch_policy = "bandit"
+            s.mutation_policy = "learned"
+            r = s.step()
+            assert r.sketch_allocation and s.sketch_policy == "bandit"
+            return [c["decisions"] for c in r.candidates]
+
+    assert run(2) == run(2)
