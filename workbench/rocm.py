@@ -142,23 +142,45 @@ def code_objects(module: Any) -> list[bytes]:
 
     Parameters
     ----------
-    module : tvm.runtime.Module or Executable
-        What ``tvm.compile`` (or the workbench builder) returns for a ``rocm`` target.
+    module : tvm.runtime.Module, Executable, bytes or path
+        What ``tvm.compile`` returns for a ``rocm`` target, or a built artifact: the bytes or
+        the path of the ``.tar`` the workbench builder writes (its ``devc.o`` carries the
+        device code), or of any file holding a serialized module.
 
     Returns
     -------
     list of bytes
         One ELF file per imported ROCm module, exactly as the device loader receives it.
     """
+    if isinstance(module, (str, Path)):
+        return _code_objects_in_file(Path(module))
+    if isinstance(module, (bytes, bytearray)):
+        return _find_elves(bytes(module))
     import tvm_ffi
 
     mod = getattr(module, "mod", module)
     pack = tvm_ffi.get_global_func("runtime.ModulePackImportsToTensor")
-    blob = pack(mod).numpy().tobytes()
+    return _find_elves(pack(mod).numpy().tobytes())
+
+
+def _code_objects_in_file(path: Path) -> list[bytes]:
+    import tarfile
+
+    if tarfile.is_tarfile(path):
+        found = []
+        with tarfile.open(path) as tar:
+            for member in tar.getmembers():
+                if member.isfile():
+                    found += _find_elves(tar.extractfile(member).read())
+        return found
+    return _find_elves(path.read_bytes())
+
+
+def _find_elves(blob: bytes) -> list[bytes]:
+    """ELF files stored in a serialized module as ``<uint64 length><bytes>``."""
     found = []
-    start = blob.find(b"\x7fELF")
-    while start >= 8:
-        # The serialized module stores each binary as <uint64 length><bytes>.
+    start = blob.find(b"\x7fELF", 8)
+    while start != -1:
         (length,) = struct.unpack_from("<Q", blob, start - 8)
         if start + length <= len(blob) and _elf_size(blob[start : start + length]) == length:
             found.append(blob[start : start + length])
