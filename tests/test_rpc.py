@@ -120,6 +120,17 @@ def pool(tmp_path):
         p.close()
 
 
+@pytest.fixture(scope="module")
+def shared_pool(tmp_path_factory):
+    """A pool the tests below leave intact (the kill test has its own)."""
+    p = Pool(tmp_path_factory.mktemp("pool"))
+    try:
+        p.start(servers=2)
+        yield p
+    finally:
+        p.close()
+
+
 def test_tune_through_two_servers_and_lose_one(pool, tmp_path):
     """Tune via the tracker; kill a server in the middle of a measurement; the run goes on."""
     killer = pool.servers[0]
@@ -191,8 +202,8 @@ def test_tune_through_two_servers_and_lose_one(pool, tmp_path):
         assert again.check_runner().servers == 1
 
 
-def test_wrong_key_is_a_clear_error(pool, tmp_path):
-    s = Session(TINY, runner="rpc", tracker=pool.tracker, key="no-such-device", **FAST)
+def test_wrong_key_is_a_clear_error(shared_pool):
+    s = Session(TINY, runner="rpc", tracker=shared_pool.tracker, key="no-such-device", **FAST)
     try:
         with pytest.raises(WorkbenchError) as info:
             s.run(8)
@@ -202,6 +213,26 @@ def test_wrong_key_is_a_clear_error(pool, tmp_path):
         assert s.trials == 0
     finally:
         s.close()
+
+
+def test_rocm_kernels_travel_through_rpc(shared_pool):
+    """A ROCm run builds AMDGPU kernels here and uploads them; these CPU-only servers have no
+    ROCm runtime (no GPU on these machines), so each refuses its kernel: recorded as an error
+    with the server's reason."""
+    with Session(
+        TINY,
+        target="rocm:gfx90a",
+        runner="rpc",
+        tracker=shared_pool.tracker,
+        key=KEY,
+        cost_model="random",
+        **{**FAST, "trials_per_round": 2},
+    ) as s:
+        rounds = s.run(2)
+    assert [r.measured for r in rounds] == [2]
+    errors = [c["error"] for r in rounds for c in r.candidates]
+    assert all("created using {hip}" in e and "RPCError" in e for e in errors)
+    assert s.best is None and s.trials == 2
 
 
 def test_unreachable_tracker_is_a_clear_error(tmp_path):
