@@ -174,3 +174,14 @@ def test_cuda_sm90_candidates_compile_with_nvcc():
             cubin = bytes(nvcc.compile_cuda(source, target_format="cubin", compiler="nvcc"))
         assert cubin[:4] == b"\x7fELF"
         assert struct.unpack_from("<H", cubin, 0x12)[0] == 190  # EM_CUDA
+
+
+def test_cli_preview(tuned_run, capsys):
+    from workbench.cli import main
+
+    assert (
+        main(["preview", TINY, "-n", "4", "--train-on", str(tuned_run), "--population", "64"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "ranked by xgboost trained on 16 records (nothing measured)" in out
+    assert "rank" in out and "predicted" in out
