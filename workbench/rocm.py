@@ -104,7 +104,10 @@ def ensure_toolchain() -> dict[str, str]:
         return dict(_ready)
     import tvm.target.codegen as codegen
 
-    fix = f"run `bash {INSTALL_SCRIPT}` (apt rocm-device-libs + the ziglang LLD)"
+    fix = (
+        f"run `bash {INSTALL_SCRIPT}` (apt rocm-device-libs + the ziglang LLD); for an installed "
+        "(not editable) workbench, set WORKBENCH_ROCM_BIN to the folder of its ld.lld wrapper"
+    )
     rocm_path = find_rocm_path()
     if rocm_path is None:
         raise WorkbenchError(
