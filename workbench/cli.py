@@ -67,7 +67,11 @@ class Progress:
 
 
 def _add_session_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default="cpu", help="'cpu' (the host) or a TVM target JSON")
+    p.add_argument(
+        "--target",
+        default="cpu",
+        help="a preset ('cpu', 'rocm:gfx90a', ...; see `workbench targets`) or a TVM target JSON",
+    )
     p.add_argument(
         "--cost-model", default=None, help="cost model name (see `workbench cost-models`)"
     )
@@ -84,6 +88,14 @@ def _add_session_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sketch-policy", default=None, help="uniform (default) or bandit")
     p.add_argument("--mutation-policy", default=None, help="default or learned")
     p.add_argument("--audit", type=int, default=None, help="pruned candidates to measure per round")
+    p.add_argument(
+        "--runner",
+        choices=["local", "rpc"],
+        default=None,
+        help="where candidates are timed: this machine (local) or RPC servers behind a tracker",
+    )
+    p.add_argument("--tracker", default=None, help="RPC tracker HOST:PORT (default 127.0.0.1:9190)")
+    p.add_argument("--key", default=None, help="device key of the RPC servers (--runner rpc)")
 
 
 def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -104,6 +116,9 @@ def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["mutation_policy"] = args.mutation_policy
     if args.audit is not None:
         kwargs["audit"] = args.audit
+    for name in ("runner", "tracker", "key"):
+        if getattr(args, name, None) is not None:
+            kwargs[name] = getattr(args, name)
     return kwargs
 
 
@@ -115,6 +130,16 @@ def cmd_tune(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"--trials must be >= 1, got {args.trials}")
     work_dir = Path(args.work_dir) if args.work_dir else Path("runs") / _safe_name(args.spec)
     kwargs = _session_kwargs(args)
+    if kwargs.get("runner") == "rpc":  # a clear error before anything is written
+        from .measure import MeasureSettings, check_tracker
+
+        try:
+            settings = MeasureSettings(
+                runner="rpc", **{k: kwargs[k] for k in ("tracker", "key") if k in kwargs}
+            )
+        except TypeError as err:
+            raise WorkbenchError(str(err)) from None
+        check_tracker(settings)
     if RunLog(work_dir).exists():
         session = Session.open(work_dir, **kwargs)
         if session.task.spec != _canonical(args.spec):
@@ -132,6 +157,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     progress = Progress(args.trials)
     remaining = args.trials - session.trials
     try:
+        if remaining > 0:
+            status = session.check_runner()
+            print(f"Measuring on {status if status is not None else session.measure.describe()}")
         if remaining > 0:
             session.run(remaining, callbacks=[lambda rnd: progress(session, rnd)])
     except KeyboardInterrupt:
@@ -185,6 +213,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mutation_policy=None,
         audit=None,
         work_dir=str(out / "run"),
+        runner=None,
+        tracker=None,
+        key=None,
         report=str(out / "report"),
         export=str(out / "export"),
     )
@@ -260,6 +291,33 @@ def cmd_pruning_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_targets(args: argparse.Namespace) -> int:
+    from .targets import presets
+
+    for name, text in presets().items():
+        print(f"{name:<12} {text}")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .session import Session
+
+    kwargs = _session_kwargs(args)
+    kwargs.pop("runner", None)
+    with Session(args.spec, target=args.target, runner="none", **kwargs) as session:
+        frame = session.preview(args.n, train_on=args.train_on or ())
+    print(
+        f"{len(frame)} proposed candidates of {session.task.spec} on {session.target.name}, "
+        f"ranked by {session.cost_model} trained on {frame.attrs['trained_on']} records "
+        "(nothing measured):"
+    )
+    with pd.option_context("display.width", 160, "display.max_colwidth", 90):
+        print(frame[["rank", "predicted", "sketch", "decisions"]].to_string(index=False))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from .comparison import compare, parse_config
 
@@ -324,6 +382,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pruning-rules", help="list the pruning rules with their rationale")
     p.set_defaults(func=cmd_pruning_rules)
+    p = sub.add_parser("targets", help="list the target presets")
+    p.set_defaults(func=cmd_targets)
+
+    p = sub.add_parser(
+        "preview",
+        help="rank proposed candidates with a cost model trained on earlier runs (no device)",
+    )
+    p.add_argument("spec", help="workload spec, e.g. matmul:M=512,N=512,K=512")
+    p.add_argument("-n", type=int, default=16, help="candidates to propose (16)")
+    p.add_argument(
+        "--train-on", action="append", help="run directory to train the model on (repeatable)"
+    )
+    _add_session_args(p)
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser(
         "compare",

@@ -19,7 +19,7 @@ from typing import Any
 from . import _trace
 from ._version import __version__
 from .errors import WorkbenchError, unknown_choice
-from .measure import MeasureSettings, make_builder, make_runner, remove_artifact
+from .measure import MeasureSettings, check_tracker, make_builder, make_runner, remove_artifact
 from .metrics import ranking_metrics
 from .records import RunLog, history_frame
 from .targets import TargetInfo, resolve_target
@@ -182,6 +182,16 @@ class Session:
         ``"default"`` (MetaSchedule's mutator probabilities) or ``"learned"``.
     audit : int
         Pruned candidates to measure per round, to estimate each rule's precision.
+    runner : str or Runner, optional
+        Where candidates are timed: ``"local"`` (this machine, the default), ``"rpc"`` (TVM RPC
+        servers behind ``tracker`` that registered with ``key``) or ``"none"`` (a predict-only
+        session: :meth:`preview` ranks proposals, nothing is measured). Shorthand for the
+        ``runner`` field of ``measure``. A MetaSchedule runner object is used as given (and
+        not closed by the session).
+    tracker : str, optional
+        ``HOST:PORT`` of the RPC tracker (default ``127.0.0.1:9190``).
+    key : str, optional
+        The RPC servers' device key, for ``runner="rpc"``.
     """
 
     def __init__(
@@ -199,6 +209,9 @@ class Session:
         sketch_policy: str = "uniform",
         mutation_policy: str = "default",
         audit: int = 0,
+        runner: str | Any = None,
+        tracker: str | None = None,
+        key: str | None = None,
     ):
         from . import cost_models
         from .policies import MUTATION_POLICIES, SKETCH_POLICIES
@@ -214,12 +227,17 @@ class Session:
                 f"unknown search setting(s) {sorted(unknown)}; valid: {', '.join(SEARCH_DEFAULTS)}"
             )
         self.search_settings = {**SEARCH_DEFAULTS, **(search or {})}
-        if isinstance(measure, dict):
-            try:
-                measure = MeasureSettings(**measure)
-            except TypeError as err:
-                raise WorkbenchError(f"bad measure settings: {err}") from None
-        self.measure = measure or MeasureSettings()
+        self._shared_runner = None if runner is None or isinstance(runner, str) else runner
+        given = {"runner": runner if isinstance(runner, str) else None, "tracker": tracker}
+        given = {k: v for k, v in {**given, "key": key}.items() if v is not None}
+        if isinstance(measure, MeasureSettings):
+            measure = measure.to_dict()
+        try:
+            self.measure = MeasureSettings(**{**(measure or {}), **given})
+        except TypeError as err:
+            raise WorkbenchError(f"bad measure settings: {err}") from None
+        #: What the RPC tracker reported before the first round (``runner="rpc"``).
+        self.rpc_status = None
         if cost_model not in cost_models.available():
             raise unknown_choice("cost model", cost_model, cost_models.available())
         self._cost_model_name = cost_model
@@ -339,10 +357,11 @@ class Session:
             self._database = ms.database.MemoryDatabase()
         self._workload = self._database.commit_workload(self.task.mod)
         self._builder = make_builder(self.measure, self._cores)
-        self._runner = make_runner(self.measure)
         self._ctx = None
         self._ctx_stale = True
         self._restarts = 0
+        self._runner = None  # made before the first round: see check_runner()
+        self._learned: tuple[list[Any], list[Any]] = ([], [])  # records of learn_from()
         self._search_ready = False
         self._measured_hashes: set[int] = set()
         self._gflops_by_key: dict[tuple, float] = {}
@@ -502,6 +521,7 @@ class Session:
         with self._lock:
             model = cost_models.create(name, seed=self.seed, num_threads=self._cores)
             candidates, results = self._measured_candidates()
+            candidates, results = self._learned[0] + candidates, self._learned[1] + results
             if candidates:
                 model.update(self._model_ctx, candidates, results)
             self._cost_model, self._cost_model_name = model, name
@@ -745,6 +765,7 @@ class Session:
         with self._lock:
             if self._exhausted:
                 return None
+            self.check_runner()
             started = time.time()
             t0 = time.perf_counter()
             prev_best = self._rounds[-1]["best_latency_us"] if self._rounds else None
@@ -1069,6 +1090,164 @@ class Session:
         """Ask :meth:`run` to stop after the round in flight."""
         self._stop.set()
 
+    # ------------------------------------------------------------------ devices
+    def check_runner(self):
+        """Get ready to measure; :meth:`step` calls it before the first round.
+
+        For a ROCm target it finds the build toolchain (:func:`workbench.rocm.ensure_toolchain`);
+        with ``runner="rpc"`` it asks the tracker for servers with the key (a clear error when
+        the tracker is unreachable or has none) and starts as many measurement workers as
+        servers are free (or ``measure.rpc_workers``).
+
+        Returns
+        -------
+        TrackerStatus or None
+            The tracker's report for ``runner="rpc"``, else ``None``.
+
+        Raises
+        ------
+        WorkbenchError
+            For ``runner="none"``, a missing toolchain, an unreachable tracker, a key no server
+            carries, or a GPU target with the local runner on a machine without that GPU.
+        """
+        with self._lock:
+            if self._runner is not None:
+                return self.rpc_status
+            if self.measure.runner == "none" and self._shared_runner is None:
+                raise WorkbenchError(
+                    "this session measures nothing (runner='none'): use session.preview(n) to "
+                    "rank proposals with the cost model, or open it with runner='local' or "
+                    "runner='rpc' (tracker=..., key=...) to measure"
+                )
+            if self.target.kind == "rocm":
+                from .rocm import ensure_toolchain
+
+                ensure_toolchain()
+            if self._shared_runner is not None:
+                self._runner = self._shared_runner
+                return None
+            workers = None
+            if self.measure.runner == "rpc":
+                self.rpc_status = check_tracker(self.measure)
+                workers = self.measure.rpc_workers or max(1, self.rpc_status.free)
+            elif self.target.device_type != "cpu":
+                import tvm
+
+                if not tvm.device(self.target.device_type, 0).exist:
+                    raise WorkbenchError(
+                        f"target {self.target.name} runs on a {self.target.device_type} device "
+                        "and this machine has none; measure through TVM RPC: runner='rpc', "
+                        "tracker='HOST:PORT', key='...' (CLI: --runner rpc --tracker --key), "
+                        "or preview without a device: runner='none' and session.preview(n)"
+                    )
+            self._runner = make_runner(self.measure, workers)
+            return self.rpc_status
+
+    # ------------------------------------------------------------------ predict-only
+    def learn_from(self, run_dirs: Iterable[str | Path]) -> int:
+        """Train the cost model on the measured records of earlier runs.
+
+        Records of every workload count (the features describe loop nests, not workloads);
+        records for another kind of target are skipped. The records are kept and used again
+        when the cost model is swapped. Nothing is written to this session's run.
+
+        Parameters
+        ----------
+        run_dirs : iterable of str or Path
+            Run directories (a model run's task folders are searched too).
+
+        Returns
+        -------
+        int
+            Records the model was trained on.
+        """
+        from .preview import load_records
+
+        candidates, results = load_records(run_dirs, self.target.kind)
+        with self._lock:
+            self._cost_model.update(self._model_ctx, candidates, results)
+            self._learned[0].extend(candidates)
+            self._learned[1].extend(results)
+            self._search_ready = False
+        return len(candidates)
+
+    def preview(self, n: int = 16, train_on: Iterable[str | Path] = ()):
+        """Propose ``n`` candidates and rank them with the cost model, measuring nothing.
+
+        The evolutionary search runs as in a round (guided by the cost model), but no
+        candidate is built, timed or recorded. With ``runner="none"`` this is how a target
+        without a device at hand is explored; train the model first on earlier runs (of this
+        target kind, for example measured on the device through RPC) with ``train_on``.
+
+        Parameters
+        ----------
+        n : int
+            Candidates to propose.
+        train_on : iterable of str or Path
+            Run directories to train the cost model on first (see :meth:`learn_from`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per candidate, best predicted first: ``rank``, ``predicted``, ``sketch``,
+            ``decisions``, ``script``. ``df.attrs["trained_on"]`` counts the records the model
+            has learned from.
+        """
+        import numpy as np
+        import pandas as pd
+        from tvm_ffi import structural_hash
+
+        _check_int("n", n)
+        train_on = [train_on] if isinstance(train_on, (str, Path)) else list(train_on)
+        if train_on:
+            self.learn_from(train_on)
+        with self._lock:
+            if getattr(self, "_search_started", False):
+                self._ctx.post_tuning()
+                self._restarts += 1
+            if self._ctx is None or self._ctx_stale:
+                self._ctx = self._make_context()
+                self._ctx_stale = False
+            self._ctx.pre_tuning(
+                max_trials=1 << 30,
+                num_trials_per_iter=n,
+                design_spaces=self._weighted_spaces(),
+                database=self._database,
+                cost_model=self._cost_model,
+            )
+            self._search_started = True
+            self._search_ready = False  # the next round restarts the search with its own batch
+            proposed = self._ctx.generate_measure_candidates() or []
+            cands = [c for c in proposed if structural_hash(c.sch.mod) not in self._measured_hashes]
+            scores = (
+                np.asarray(self._cost_model.predict(self._model_ctx, cands), dtype=float)
+                if cands
+                else np.zeros(0)
+            )
+        trained = self.trials + len(self._learned[0])
+        if trained == 0:
+            warnings.warn(
+                "the cost model has learned from no measurement yet, so the predicted scores "
+                "are uninformed; pass train_on=[run directories] (or learn_from) first",
+                stacklevel=2,
+            )
+        rows = [
+            {
+                "predicted": float(score),
+                "sketch": self._sketch_of(cand.sch.trace),
+                "decisions": _trace.decisions(cand.sch.trace),
+                "script": cand.sch.mod.script(),
+            }
+            for cand, score in zip(cands, scores)
+        ]
+        frame = pd.DataFrame(rows, columns=["predicted", "sketch", "decisions", "script"])
+        frame = frame.sort_values("predicted", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
+        frame.insert(0, "rank", range(1, len(frame) + 1))
+        frame.attrs["trained_on"] = trained
+        return frame
+
     @property
     def exhausted(self) -> bool:
         """Whether the search reported that no new candidates remain."""
@@ -1085,6 +1264,11 @@ class Session:
         """
         from .export import export_session
 
+        if self.target.kind == "rocm":
+            from .rocm import ensure_toolchain
+
+            ensure_toolchain()
+
         return export_session(self, Path(out_dir))
 
     def close(self) -> None:
@@ -1094,6 +1278,11 @@ class Session:
             self._search_ready = False
             self._search_started = False
         self._builder.close() if hasattr(self._builder, "close") else None
+        if self._runner is not None and self._shared_runner is None:
+            pool = getattr(getattr(self._runner, "_inst", None), "pool", None)
+            if pool is not None:  # stop the RPC / local runner's worker processes now
+                pool.shutdown()
+            self._runner = None
 
     def __enter__(self) -> Session:
         return self

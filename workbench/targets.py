@@ -1,15 +1,25 @@
-"""Named targets: ``"cpu"`` (the host, detected) or an explicit TVM target dict / JSON string."""
+"""Named targets: ``"cpu"`` (the host, detected), GPU presets (``rocm:gfx90a``, ``rocm:dcu``,
+``cuda:sm_90``, ...) or an explicit TVM target dict / JSON string.
+
+GPU presets set the limits MetaSchedule's GPU rules and postprocessors read from the target
+(``thread_warp_size``, ``max_threads_per_block``, ``max_shared_memory_per_block``,
+``max_num_threads``). On ROCm the thread limit is 256, not the hardware's 1024: TVM's AMDGPU
+code generator marks every kernel ``amdgpu-flat-work-group-size=1,256`` unless it can query a
+device while building, which a build host without a GPU cannot, and a kernel launched with more
+threads than that bound fails on the device.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import WorkbenchError
 
-__all__ = ["TargetInfo", "resolve_target", "presets"]
+__all__ = ["TargetInfo", "resolve_target", "presets", "GPU_KINDS"]
 
 
 def _host_cores() -> int:
@@ -25,10 +35,59 @@ def _host_cpu() -> dict[str, Any]:
     return {"kind": "llvm", "mcpu": str(codegen.llvm_get_system_cpu()), "num-cores": _host_cores()}
 
 
-_PRESETS = {
+def _rocm(mcpu: str) -> Callable[[], dict[str, Any]]:
+    def config() -> dict[str, Any]:
+        return {
+            "kind": "rocm",
+            "mcpu": mcpu,
+            "thread_warp_size": 64,  # wavefront 64 on GCN/CDNA (RDNA's 32 is not a preset)
+            "max_threads_per_block": 256,  # the code generator's launch bound, see above
+            "max_num_threads": 256,
+            "max_shared_memory_per_block": 65536,  # 64 KiB LDS per workgroup
+        }
+
+    return config
+
+
+def _cuda_sm90() -> dict[str, Any]:
+    return {
+        "kind": "cuda",
+        "arch": "sm_90",
+        "thread_warp_size": 32,
+        "max_threads_per_block": 1024,
+        "max_num_threads": 1024,
+        "max_shared_memory_per_block": 49152,  # static shared memory; more needs opt-in
+        "registers_per_block": 65536,
+    }
+
+
+_PRESETS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "cpu": ("the host CPU: LLVM with the detected mcpu and core count", _host_cpu),
     "llvm": ("same as cpu", _host_cpu),
+    "rocm:gfx90a": (
+        "AMD Instinct MI200 (MI210/MI250/MI250X, CDNA2): wavefront 64, 256 threads, 64 KiB LDS",
+        _rocm("gfx90a"),
+    ),
+    "rocm:gfx942": (
+        "AMD Instinct MI300 (MI300X/MI300A/MI325X, CDNA3): wavefront 64, 256 threads, 64 KiB LDS",
+        _rocm("gfx942"),
+    ),
+    "rocm:gfx908": (
+        "AMD Instinct MI100 (CDNA1): wavefront 64, 256 threads, 64 KiB LDS",
+        _rocm("gfx908"),
+    ),
+    "rocm:dcu": (
+        "Hygon DCU, Z100 class (gfx906 ISA, GCN/CDNA-like): wavefront 64, 256 threads, 64 KiB LDS",
+        _rocm("gfx906"),
+    ),
+    "cuda:sm_90": (
+        "NVIDIA Hopper (H100/H200): warp 32, 1024 threads, 48 KiB static shared memory",
+        _cuda_sm90,
+    ),
 }
+
+#: Target kinds whose candidates run on a GPU (MetaSchedule's GPU rule set).
+GPU_KINDS = ("cuda", "rocm")
 
 
 def presets() -> dict[str, str]:
@@ -55,6 +114,34 @@ class TargetInfo:
     @property
     def num_cores(self) -> int:
         return int(self.config.get("num-cores", _host_cores()))
+
+    @property
+    def is_gpu(self) -> bool:
+        """Whether candidates run on a GPU (ROCm or CUDA)."""
+        return self.kind in GPU_KINDS
+
+    def _gpu_attr(self, name: str) -> int | None:
+        if not self.is_gpu:
+            return None
+        if name in self.config:
+            return int(self.config[name])
+        value = self.tvm().attrs.get(name)  # TVM's default for the kind
+        return int(value) if value is not None else None
+
+    @property
+    def warp_size(self) -> int | None:
+        """Threads per warp (CUDA) or wavefront (ROCm); ``None`` for a CPU."""
+        return self._gpu_attr("thread_warp_size")
+
+    @property
+    def max_threads_per_block(self) -> int | None:
+        """Most threads one block may have; ``None`` for a CPU."""
+        return self._gpu_attr("max_threads_per_block")
+
+    @property
+    def max_shared_memory_per_block(self) -> int | None:
+        """Bytes of shared memory (LDS on ROCm) one block may use; ``None`` for a CPU."""
+        return self._gpu_attr("max_shared_memory_per_block")
 
     def tvm(self):
         """The ``tvm.target.Target``."""
@@ -91,8 +178,9 @@ def resolve_target(target: Any = "cpu") -> TargetInfo:
             except json.JSONDecodeError as err:
                 raise WorkbenchError(f"target JSON does not parse: {err}") from None
         else:
+            listing = "".join(f"\n  {n:<12} {doc}" for n, doc in presets().items())
             raise WorkbenchError(
-                f"unknown target {target!r}; valid choices: {', '.join(_PRESETS)}, "
+                f"unknown target {target!r}; valid choices:{listing}\n"
                 'or a TVM target dict/JSON such as \'{"kind": "llvm", "mcpu": "skylake-avx512"}\''
             )
     elif isinstance(target, dict):
@@ -115,6 +203,15 @@ def resolve_target(target: Any = "cpu") -> TargetInfo:
             raise WorkbenchError(
                 f"LLVM does not know the CPU {config['mcpu']!r}; use the target 'cpu' to detect "
                 f"the host, or a name from `llc -mcpu=help` such as {_host_cpu()['mcpu']!r}"
+            )
+    if config["kind"] == "rocm" and "mcpu" in config:
+        import tvm.target.codegen as codegen
+
+        if not codegen.llvm_is_valid_cpu(str(config["mcpu"]), "amdgcn-amd-amdhsa"):
+            raise WorkbenchError(
+                f"LLVM does not know the AMDGPU processor {config['mcpu']!r}; use a preset "
+                f"({', '.join(n for n in _PRESETS if n.startswith('rocm:'))}) or a gfx name "
+                "LLVM knows, such as 'gfx90a'"
             )
     try:
         Target(config)

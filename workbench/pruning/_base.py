@@ -51,10 +51,20 @@ class TargetFacts:
                         65536 if target_info.kind == "rocm" else 49152,
                     )
                 ),
-                compute_units=int(cfg.get("workbench-compute-units", 64)),
+                compute_units=_COMPUTE_UNITS.get(str(cfg.get("mcpu", cfg.get("arch", ""))), 64),
             )
         lanes = 16 if _has_avx512(cfg) else 8
         return cls(kind="cpu", cores=int(cfg.get("num-cores", 1)), simd_lanes=lanes)
+
+
+#: Compute units (CUs / SMs) of the GPU presets, for the ``enough-blocks`` rule.
+_COMPUTE_UNITS = {
+    "gfx90a": 104,  # MI210 (an MI250X GCD has 110)
+    "gfx942": 304,  # MI300X
+    "gfx908": 120,  # MI100
+    "gfx906": 64,  # Hygon DCU Z100 class
+    "sm_90": 132,  # H100 SXM / H200
+}
 
 
 def _has_avx512(cfg: dict[str, Any]) -> bool:
