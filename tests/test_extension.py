@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,38 @@ def test_wheel_config_ships_the_labextension():
         == "share/jupyter/labextensions/tvm-workbench"
     )
     assert config["tool"]["hatch"]["version"]["path"] == "workbench/_version.py"
+
+
+def test_wheel_ships_the_labextension(tmp_path):
+    """`pip wheel .` (hatchling + hatch-jupyter-builder, fetched by pip) puts the built
+    labextension under share/jupyter/labextensions/, next to the package and its script."""
+    import zipfile
+
+    if not (LABEXTENSION / "package.json").exists():
+        require_node()
+        pytest.fail("workbench/labextension is not built: run `npm run build:prod` in extension/")
+    import workbench
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    (wheel,) = tmp_path.glob("tvm_workbench-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    data = f"tvm_workbench-{workbench.__version__}.data/data/share/jupyter/labextensions/tvm-workbench/"
+    built = json.loads((LABEXTENSION / "package.json").read_text())
+    for rel in ["package.json", "install.json", built["jupyterlab"]["_build"]["load"]]:
+        assert data + rel in names
+    assert "workbench/py.typed" in names
+    assert "workbench/session.py" in names
+    assert not [n for n in names if n.startswith("workbench/labextension")]
+    entry_points = zipfile.ZipFile(wheel).read(
+        f"tvm_workbench-{workbench.__version__}.dist-info/entry_points.txt"
+    )
+    assert b"workbench = workbench.cli:main" in entry_points
 
 
 def test_vitest_suite_on_generated_runs(lab_root, tmp_path):

@@ -29,6 +29,7 @@ from tests.test_extension import (  # noqa: F401  (fixtures used here)
     HOSTILE_TASK,
     LABEXTENSION,
     lab_root,
+    require_node,
     second_run,
 )
 
@@ -46,17 +47,21 @@ TIMEOUT_MS = 120_000
 
 
 def _require_browser():
-    required = os.environ.get("WORKBENCH_REQUIRE_EXTENSION") == "1"
+    """Skip without Chromium or Playwright (scripts/install-browser.sh installs both)."""
     missing = []
     if not Path(CHROMIUM).exists():
-        missing.append("chromium (scripts/install-browser.sh)")
+        missing.append(CHROMIUM)
     try:
         import playwright  # noqa: F401
     except ImportError:
-        missing.append("playwright (scripts/install-browser.sh)")
+        missing.append("playwright")
     if missing:
-        (pytest.fail if required else pytest.skip)("missing: " + ", ".join(missing))
+        reason = f"missing {', '.join(missing)} (run scripts/install-browser.sh)"
+        if os.environ.get("WORKBENCH_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     if not (LABEXTENSION / "package.json").exists():
+        require_node()  # skips without Node.js; with it, the build step must have run
         pytest.fail("workbench/labextension is not built: run `npm run build:prod` in extension/")
 
 

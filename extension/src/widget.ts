@@ -156,6 +156,7 @@ export class RunViewFactory extends ABCWidgetFactory<IDocumentWidget<RunView>> {
       widget.title.caption = `Tuning run ${dir || '/'}`;
     };
     label();
+    void context.ready.then(label);
     context.pathChanged.connect(label);
     return widget;
   }
