@@ -138,6 +138,16 @@ def lab(lab_root, tmp_path_factory):  # noqa: F811
         shutil.copy(home / "server.log", ARTIFACTS / "extension-server.log")
 
 
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request):
+    """Keep a screenshot of the page when a test here fails."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before and "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+
+
 @pytest.fixture(scope="module")
 def page(lab):
     from playwright.sync_api import sync_playwright
@@ -172,6 +182,14 @@ def _shutdown_kernels(lab) -> None:
     for kernel in kernels:
         req = urllib.request.Request(f"{api}/{kernel['id']}", headers=headers, method="DELETE")
         urllib.request.urlopen(req).close()
+
+
+def _run_command(page, label: str) -> None:
+    """Run a command from the command palette."""
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill(label)
+    page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+    page.locator(".lm-CommandPalette").first.wait_for(state="hidden")
 
 
 def _visible_view(page):
@@ -211,15 +229,24 @@ def test_launcher_card_creates_a_tuning_notebook(lab, page):
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
     assert '"matmul:M=64,N=64,K=64"' in code
     assert "runs/matmul_M64_N64_K64" in code
-    # Stop the notebook's kernel so it does not compete for the CPUs.
+    # Wait for its kernel, then close it and stop the kernel, so neither takes the focus or
+    # the CPUs from the next tests.
+    page.locator(
+        ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']"
+    ).wait_for()
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").first.click()
+    # Starting the kernel changed the notebook's metadata: JupyterLab asks to save.
+    save = page.locator(".jp-Dialog button", has_text=re.compile("^Save$"))
+    save.or_(page.locator(".jp-Launcher:visible")).first.wait_for()
+    if save.count():
+        save.click()
+    panel.wait_for(state="detached")
     _shutdown_kernels(lab)
 
 
 def test_open_most_recent_run_shows_a_model_run_and_hostile_names_as_text(lab, page):
     # The model run's manifest is the newest file under the root.
-    page.keyboard.press("Control+Shift+C")
-    page.locator(".lm-CommandPalette-input").fill("Open most recent tuning run")
-    page.locator(".lm-CommandPalette-item", has_text="Open most recent tuning run").first.click()
+    _run_command(page, "Open most recent tuning run")
     view = _visible_view(page)
     view.locator(".wb-task-table").wait_for()
     assert view.locator(".wb-title").text_content() == f"Model run: {HOSTILE_MODEL}"

@@ -30,12 +30,15 @@ export function checkWorkloadSpec(spec: string): string | null {
   return null;
 }
 
+let cellCount = 0;
+
 function code(source: string) {
-  return { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source };
+  const id = `cell-${cellCount++}`;
+  return { id, cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source };
 }
 
 function markdown(source: string) {
-  return { cell_type: 'markdown', metadata: {}, source };
+  return { id: `cell-${cellCount++}`, cell_type: 'markdown', metadata: {}, source };
 }
 
 /** The notebook (nbformat 4 JSON) for ``spec``. Strings reach Python as JSON literals. */
@@ -44,6 +47,7 @@ export function tuningNotebook(spec: string): Record<string, unknown> {
   const slug = workloadSlug(s);
   const py = (value: string) => JSON.stringify(value);
   const workDir = `runs/${slug}`;
+  cellCount = 0;
   return {
     nbformat: 4,
     nbformat_minor: 5,

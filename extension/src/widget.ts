@@ -150,14 +150,6 @@ export class RunViewFactory extends ABCWidgetFactory<IDocumentWidget<RunView>> {
     context.pathChanged.connect(() => content.setPath(context.localPath));
     const widget = new DocumentWidget({ content, context });
     widget.addClass('wb-RunDocument');
-    const label = () => {
-      const dir = runDirOf(context.localPath);
-      widget.title.label = `Run ${dir.split('/').pop() || '/'}`;
-      widget.title.caption = `Tuning run ${dir || '/'}`;
-    };
-    label();
-    void context.ready.then(label);
-    context.pathChanged.connect(label);
     return widget;
   }
 
