@@ -289,7 +289,9 @@ def test_run_view_from_file_browser_and_live_refresh(lab, page, tuned_run):
     expect(view.locator(".wb-round-table tbody tr")).to_have_count(3, timeout=TIMEOUT_MS)
     expect(chart.locator("circle.wb-point")).to_have_count(24)
     assert int(view.get_attribute("data-renders")) > renders
-    # Polls that find nothing new do not re-render.
+    # Polls that find nothing new do not re-render (after one more poll has seen the
+    # writer's last files).
+    page.wait_for_timeout(4000)
     settled = int(view.get_attribute("data-renders"))
     page.wait_for_timeout(7000)
     assert int(view.get_attribute("data-renders")) == settled
