@@ -24,7 +24,10 @@ from .records import RunLog, history_frame
 from .targets import TargetInfo, resolve_target
 from .workloads import Task, workload
 
-__all__ = ["Session", "Round", "Sketch", "Best", "SEARCH_DEFAULTS"]
+__all__ = ["Session", "Round", "Sketch", "Best", "SEARCH_DEFAULTS", "TASK_MODULE"]
+
+#: File of a run directory holding the task's module, for tasks made from a module.
+TASK_MODULE = "task_module.json"
 
 #: MetaSchedule's ``EvolutionarySearch`` defaults (what ``tune_tir`` uses).
 SEARCH_DEFAULTS: dict[str, Any] = {
@@ -158,6 +161,10 @@ class Session:
         with more, MetaSchedule's dynamic thread scheduling makes them vary run to run.
     measure : MeasureSettings or dict, optional
         Builder and timer settings.
+    builder, runner : optional
+        A MetaSchedule builder and runner to use instead of making new ones (several sessions
+        can share one worker pool, as the tasks of a :class:`~workbench.ModelSession` do).
+        The session does not close what it is given.
     """
 
     def __init__(
@@ -171,6 +178,8 @@ class Session:
         search: dict[str, Any] | None = None,
         search_threads: int = 1,
         measure: MeasureSettings | dict[str, Any] | None = None,
+        builder: Any = None,
+        runner: Any = None,
     ):
         from . import cost_models
 
@@ -205,6 +214,7 @@ class Session:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._exhausted = False
+        self._shared_builder, self._shared_runner = builder, runner
         self._setup_tvm()
         self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
         self._restore_from_database()
@@ -227,7 +237,7 @@ class Session:
             raise WorkbenchError(f"{work_dir} holds no workbench run (no {log.manifest_path.name})")
         man = log.read_manifest()
         kwargs = dict(
-            task=man["workload"],
+            task=_stored_task(Path(work_dir), man),
             target=TargetInfo(config=man["target"], name=man.get("target_name") or "stored"),
             cost_model=man["cost_model"],
             seed=man["seed"],
@@ -304,8 +314,8 @@ class Session:
         else:
             self._database = ms.database.MemoryDatabase()
         self._workload = self._database.commit_workload(self.task.mod)
-        self._builder = make_builder(self.measure, self._cores)
-        self._runner = make_runner(self.measure)
+        self._builder = self._shared_builder or make_builder(self.measure, self._cores)
+        self._runner = self._shared_runner or make_runner(self.measure)
         self._search_ready = False
         self._measured_hashes: set[int] = set()
 
@@ -346,10 +356,23 @@ class Session:
     def _write_manifest(self) -> None:
         if self._log is None:
             return
+        module_fields: dict[str, Any] = {}
+        if self.task.is_module_task:
+            # The module cannot be rebuilt from its spec: keep it next to the run.
+            path = self._log.dir / TASK_MODULE
+            if not path.exists():
+                self.task.save_module(path)
+            module_fields = {
+                "task_module": TASK_MODULE,
+                "task_name": self.task.name,
+                "task_info": self.task.info,
+            }
         self._log.write_manifest(
             {
                 "workbench_version": __version__,
+                "kind": "task",
                 "workload": self.task.spec,
+                **module_fields,
                 "target": self.target.config,
                 "target_name": self.target.name,
                 "flops": self.task.flops,
@@ -765,7 +788,8 @@ class Session:
             self._ctx.post_tuning()
             self._search_ready = False
             self._search_started = False
-        self._builder.close() if hasattr(self._builder, "close") else None
+        if self._shared_builder is None and hasattr(self._builder, "close"):
+            self._builder.close()
 
     def __enter__(self) -> Session:
         return self
@@ -780,6 +804,18 @@ class Session:
             f"Session({self.task.spec!r}, target={self.target.name!r}, "
             f"cost_model={self.cost_model!r}, trials={self.trials}, best={best_txt})"
         )
+
+
+def _stored_task(work_dir: Path, man: dict[str, Any]) -> Task | str:
+    """The task of a stored run: its spec, or its module file for a module task."""
+    if "task_module" not in man:
+        return man["workload"]
+    return Task.load(
+        work_dir / man["task_module"],
+        name=man.get("task_name") or "task",
+        flops=man.get("flops"),
+        info=man.get("task_info"),
+    )
 
 
 def _short_error(msg: str, limit: int = 2000) -> str:
