@@ -19,8 +19,9 @@ from ._version import __version__
 from .errors import WorkbenchError
 
 if TYPE_CHECKING:
-    from . import cost_models, workloads
+    from . import cost_models, models, workloads
     from .comparison import compare
+    from .models.session import ModelSession
     from .session import Session
     from .targets import resolve_target
     from .workloads import Task, workload
@@ -29,16 +30,20 @@ __all__ = [
     "__version__",
     "WorkbenchError",
     "Session",
+    "ModelSession",
     "Task",
     "workload",
     "resolve_target",
     "compare",
     "cost_models",
+    "models",
     "workloads",
 ]
 
 _LAZY = {
     "Session": ("workbench.session", "Session"),
+    "ModelSession": ("workbench.models.session", "ModelSession"),
+    "models": ("workbench.models", None),
     "Task": ("workbench.workloads", "Task"),
     "workload": ("workbench.workloads", "workload"),
     "resolve_target": ("workbench.targets", "resolve_target"),

@@ -107,7 +107,7 @@ def load(model: Any, seed: int = 0, shapes: dict[str, Any] | None = None) -> Mod
             f"workbench.models.Model, got {type(model).__name__}"
         )
     if model.lower().endswith(".onnx"):
-        from .onnx import load_onnx
+        from ._onnx import load_onnx
 
         return load_onnx(model, shapes=shapes)
     if model not in CATALOG:

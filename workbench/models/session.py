@@ -400,7 +400,9 @@ class ModelSession:
             workload = db.commit_workload(s.task.mod)
             rec = top[0]
             db.commit_tuning_record(
-                ms.database.TuningRecord(rec.trace, workload, rec.run_secs, rec.target, rec.args_info)
+                ms.database.TuningRecord(
+                    rec.trace, workload, rec.run_secs, rec.target, rec.args_info
+                )
             )
         return db
 

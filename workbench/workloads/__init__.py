@@ -226,7 +226,6 @@ class Task:
             )
         return err
 
-
     def _require_reference(self) -> None:
         if self.is_module_task:
             raise WorkbenchError(
