@@ -219,6 +219,8 @@ def test_round_robin_model_session_alternates():
         assert session.rounds[-1]["trials"] == 12
     with pytest.raises(WorkbenchError, match="unknown task scheduler"):
         wb.ModelSession("mlp", scheduler="greedy")
+    with pytest.raises(WorkbenchError, match="bad task session setting.*bogus"):
+        wb.ModelSession("mlp", bogus=1)
 
 
 # ---------------------------------------------------------------------- ONNX

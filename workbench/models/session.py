@@ -153,6 +153,11 @@ class ModelSession:
                         **session_settings,
                     )
                 )
+        except TypeError as err:
+            self.close()
+            raise WorkbenchError(
+                f"bad task session setting: {err}; see workbench.Session for the valid ones"
+            ) from None
         except BaseException:
             self.close()
             raise
