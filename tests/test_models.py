@@ -322,3 +322,9 @@ def test_cli_tune_model_prints_per_task_progress(tmp_path):
     assert json.loads((run / "workbench.json").read_text())["kind"] == "model"
     res = _cli("tune", "mlp", "--trials", "8", "--work-dir", str(run), *args)
     assert res.returncode == 0 and "8 trials already measured" in res.stdout
+    res = _cli("show", str(run))
+    assert res.returncode == 0, res.stderr
+    assert "fused_matmul_add_relu" in res.stdout and "estimated latency" in res.stdout
+    res = _cli("export", str(run), str(tmp_path / "out"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out" / "model.so").exists()

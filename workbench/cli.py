@@ -307,15 +307,57 @@ def cmd_show(args: argparse.Namespace) -> int:
     from .report import summary_table
 
     log = _open_run(args.work_dir)
+    if log.read_manifest().get("kind") == "model":
+        print(_model_summary(log))
+        return 0
     print(summary_table(log))
     return 0
+
+
+def _model_summary(log: Any) -> str:
+    """A model run's overview from its files alone: one line per task."""
+    from .records import RunLog
+
+    man = log.read_manifest()
+    rounds = log.read_rounds()
+    lines = [
+        f"{'model':<18} {man['model']}",
+        f"{'target':<18} {man.get('target_name')}",
+        f"{'scheduler':<18} {man.get('scheduler')}",
+        f"{'cost model':<18} {man.get('cost_model')}",
+        f"{'rounds':<18} {len(rounds)}",
+        "",
+        f"{'#':>3} {'task':<44} {'weight':>6} {'MFLOPs':>9} {'trials':>6} {'best us':>9}",
+    ]
+    total, complete = 0.0, True
+    for i, task in enumerate(man["tasks"]):
+        task_rounds = RunLog(log.dir / task["dir"]).read_rounds()
+        trials = sum(len(r["candidates"]) for r in task_rounds)
+        best = task_rounds[-1].get("best_latency_us") if task_rounds else None
+        if best is None:
+            complete = False
+        else:
+            total += best * task["weight"]
+        best_txt = f"{best:9.2f}" if best is not None else f"{'-':>9}"
+        lines.append(
+            f"{i + 1:>3} {task['name']:<44} {task['weight']:>6} "
+            f"{task.get('flops', 0) / 1e6:>9.2f} {trials:>6} {best_txt}"
+        )
+    if complete:
+        lines.append(f"\nestimated latency (sum of weight x best): {total / 1e3:.3f} ms")
+    return "\n".join(lines)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .session import Session
 
-    _open_run(args.work_dir)
-    session = Session.open(args.work_dir)
+    log = _open_run(args.work_dir)
+    if log.read_manifest().get("kind") == "model":
+        from .models.session import ModelSession
+
+        session: Any = ModelSession.open(args.work_dir)
+    else:
+        session = Session.open(args.work_dir)
     try:
         paths = session.export(args.out)
     finally:
