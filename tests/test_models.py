@@ -55,7 +55,7 @@ def test_resnet18_tasks_are_sane():
     assert all(t.task.is_module_task and t.task.spec.startswith("prim_func:") for t in tasks)
 
 
-def test_zoo_models_extract(request):
+def test_zoo_models_extract():
     target = wb.resolve_target("cpu")
     for name in ("mobilenetv2", "bert-layer"):
         model = wb.models.load(name)
