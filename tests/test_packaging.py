@@ -20,6 +20,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {r.strip() for r in project["dependencies"]}
     wanted |= {r.strip() for r in project["optional-dependencies"]["test"]}
+    wanted |= {r.strip() for r in project["optional-dependencies"]["onnx"]}
     env = (ROOT / "environment.yml").read_text()
     pip_section = env.split("- pip:", 1)[1]
     pip = {

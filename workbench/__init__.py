@@ -19,8 +19,9 @@ from ._version import __version__
 from .errors import WorkbenchError
 
 if TYPE_CHECKING:
-    from . import cost_models, policies, pruning, workloads
+    from . import cost_models, models, policies, pruning, workloads
     from .comparison import compare
+    from .models.session import ModelSession
     from .session import Session
     from .targets import resolve_target
     from .workloads import Task, workload
@@ -29,11 +30,13 @@ __all__ = [
     "__version__",
     "WorkbenchError",
     "Session",
+    "ModelSession",
     "Task",
     "workload",
     "resolve_target",
     "compare",
     "cost_models",
+    "models",
     "workloads",
     "pruning",
     "policies",
@@ -41,6 +44,8 @@ __all__ = [
 
 _LAZY = {
     "Session": ("workbench.session", "Session"),
+    "ModelSession": ("workbench.models.session", "ModelSession"),
+    "models": ("workbench.models", None),
     "Task": ("workbench.workloads", "Task"),
     "workload": ("workbench.workloads", "workload"),
     "resolve_target": ("workbench.targets", "resolve_target"),

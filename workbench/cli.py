@@ -66,6 +66,34 @@ class Progress:
         self.stream.flush()
 
 
+class ModelProgress:
+    """AutoTVM-style progress of a model run: one line per round, naming the task it tuned."""
+
+    def __init__(self, total: int, task_count: int, stream=None):
+        self.total = total
+        self.task_count = task_count
+        self.stream = stream or sys.stdout
+        self.started = time.perf_counter()
+
+    def line(self, rnd: Any) -> str:
+        elapsed = time.perf_counter() - self.started
+        est = (
+            f" | est. {rnd.estimated_latency_us / 1e3:.2f} ms"
+            if rnd.estimated_latency_us is not None
+            else ""
+        )
+        return (
+            f"[Task {rnd.task_index + 1:>2d}/{self.task_count:<2d}] "
+            f"Current/Best: {rnd.current_gflops:7.2f}/{rnd.best_gflops:7.2f} GFLOPS | "
+            f"Progress: ({rnd.trials}/{self.total}) {_progress_bar(rnd.trials, self.total)} "
+            f"| {elapsed:.1f} s{est} | {rnd.task} ({rnd.task_trials} trials)"
+        )
+
+    def __call__(self, rnd: Any) -> None:
+        self.stream.write(self.line(rnd) + "\n")
+        self.stream.flush()
+
+
 def _add_session_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--target",
@@ -123,11 +151,14 @@ def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
+    from .models import is_model
     from .records import RunLog
     from .session import Session
 
     if args.trials < 1:
         raise WorkbenchError(f"--trials must be >= 1, got {args.trials}")
+    if is_model(args.spec):
+        return _tune_model(args)
     work_dir = Path(args.work_dir) if args.work_dir else Path("runs") / _safe_name(args.spec)
     kwargs = _session_kwargs(args)
     if kwargs.get("runner") == "rpc":  # a clear error before anything is written
@@ -186,6 +217,98 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tune_model(args: argparse.Namespace) -> int:
+    from .models.session import ModelSession
+    from .records import RunLog
+
+    name = Path(args.spec).stem if args.spec.lower().endswith(".onnx") else args.spec
+    work_dir = Path(args.work_dir) if args.work_dir else Path("runs") / name
+    kwargs = _session_kwargs(args)
+    kwargs["scheduler"] = args.scheduler
+    if args.max_trials_per_task is not None:
+        kwargs["max_trials_per_task"] = args.max_trials_per_task
+    if args.min_repeat_ms is not None:
+        kwargs["measure"] = {"min_repeat_ms": args.min_repeat_ms}
+    if args.spec.lower().endswith(".onnx") and not Path(args.spec).exists():
+        raise WorkbenchError(f"no ONNX file at {args.spec}")
+    resumed = RunLog(work_dir).exists()
+    session = ModelSession(args.spec, target=args.target, work_dir=work_dir, **kwargs)
+    if resumed:
+        print(f"Resuming {work_dir}: {session.trials} trials already measured")
+    print(
+        f"Tuning {session.model.name}: {len(session.tasks)} tasks on {session.target.name} with "
+        f"{session.cost_model}, {session.scheduler_name} task scheduler; run log in {work_dir}"
+    )
+    progress = ModelProgress(args.trials, len(session.tasks))
+    try:
+        remaining = args.trials - session.trials
+        if remaining > 0:
+            session.run(remaining, callbacks=[progress])
+        table = session.task_table()
+        print()
+        print(_task_listing(table, tuned=True))
+        if args.benchmark:
+            print()
+            frame = session.benchmark(repeat=args.repeat)
+            print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        if args.export:
+            paths = session.export(args.export)
+            print(f"Exported to {args.export}: " + ", ".join(p.name for p in paths.values()))
+    except KeyboardInterrupt:
+        print("\nInterrupted: every completed round is saved; run the same command to resume.")
+        return 130
+    finally:
+        session.close()
+    return 0
+
+
+def _task_listing(table: Any, tuned: bool = False) -> str:
+    lines = []
+    head = f"{'#':>3} {'task':<44} {'weight':>6} {'MFLOPs':>9}"
+    head += f" {'trials':>6} {'best us':>9}" if tuned else "  shapes"
+    lines.append(head)
+    for row in table.to_dict("records"):
+        line = f"{row['index']:>3} {row['task']:<44} {row['weight']:>6} {row['flops'] / 1e6:>9.2f}"
+        if tuned:
+            best = row.get("best_latency_us")
+            best_txt = f"{best:9.2f}" if best is not None and best == best else f"{'-':>9}"
+            line += f" {row['trials']:>6} {best_txt}"
+        else:
+            line += f"  {row['shapes']}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .models import extract_tasks, load
+
+    model = load(args.model)
+    tasks = extract_tasks(model, args.target)
+    table = pd.DataFrame([{"index": i + 1, **t.as_row()} for i, t in enumerate(tasks)])
+    if args.json:
+        print(_json(table.to_dict("records")))
+        return 0
+    total = sum(t.flops * t.weight for t in tasks)
+    print(
+        f"{model.name}: {len(tasks)} tasks, {sum(t.weight for t in tasks)} operator calls, "
+        f"{total / 1e9:.3f} GFLOPs per inference"
+    )
+    print(_task_listing(table))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .models import describe
+
+    for row in describe():
+        print(f"{row['model']:<12} {row['description']}")
+        print(f"{'':<12} inputs: {row['inputs']}")
+    print(f"{'<file>.onnx':<12} an ONNX file (needs `pip install tvm-workbench[onnx]`)")
+    return 0
+
+
 def _canonical(spec: str) -> str:
     from .workloads import workload
 
@@ -235,15 +358,57 @@ def cmd_show(args: argparse.Namespace) -> int:
     from .report import summary_table
 
     log = _open_run(args.work_dir)
+    if log.read_manifest().get("kind") == "model":
+        print(_model_summary(log))
+        return 0
     print(summary_table(log))
     return 0
+
+
+def _model_summary(log: Any) -> str:
+    """A model run's overview from its files alone: one line per task."""
+    from .records import RunLog
+
+    man = log.read_manifest()
+    rounds = log.read_rounds()
+    lines = [
+        f"{'model':<18} {man['model']}",
+        f"{'target':<18} {man.get('target_name')}",
+        f"{'scheduler':<18} {man.get('scheduler')}",
+        f"{'cost model':<18} {man.get('cost_model')}",
+        f"{'rounds':<18} {len(rounds)}",
+        "",
+        f"{'#':>3} {'task':<44} {'weight':>6} {'MFLOPs':>9} {'trials':>6} {'best us':>9}",
+    ]
+    total, complete = 0.0, True
+    for i, task in enumerate(man["tasks"]):
+        task_rounds = RunLog(log.dir / task["dir"]).read_rounds()
+        trials = sum(len(r["candidates"]) for r in task_rounds)
+        best = task_rounds[-1].get("best_latency_us") if task_rounds else None
+        if best is None:
+            complete = False
+        else:
+            total += best * task["weight"]
+        best_txt = f"{best:9.2f}" if best is not None else f"{'-':>9}"
+        lines.append(
+            f"{i + 1:>3} {task['name']:<44} {task['weight']:>6} "
+            f"{task.get('flops', 0) / 1e6:>9.2f} {trials:>6} {best_txt}"
+        )
+    if complete:
+        lines.append(f"\nestimated latency (sum of weight x best): {total / 1e3:.3f} ms")
+    return "\n".join(lines)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .session import Session
 
-    _open_run(args.work_dir)
-    session = Session.open(args.work_dir)
+    log = _open_run(args.work_dir)
+    if log.read_manifest().get("kind") == "model":
+        from .models.session import ModelSession
+
+        session: Any = ModelSession.open(args.work_dir)
+    else:
+        session = Session.open(args.work_dir)
     try:
         paths = session.export(args.out)
     finally:
@@ -346,14 +511,50 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("tune", help="tune one workload headless, with AutoTVM-style progress")
-    p.add_argument("spec", help="workload spec, e.g. matmul:M=512,N=512,K=512")
+    p = sub.add_parser(
+        "tune", help="tune a workload or a whole model headless, with AutoTVM-style progress"
+    )
+    p.add_argument(
+        "spec",
+        help="workload spec (e.g. matmul:M=512,N=512,K=512), a model name "
+        "(see `workbench models`) or a path to an .onnx file",
+    )
     p.add_argument("--trials", type=int, required=True, help="total trial budget of the run")
     p.add_argument("--work-dir", help="run directory (resumed when it holds a run)")
     p.add_argument("--report", help="write report.md and report.html into this folder")
-    p.add_argument("--export", help="export the best schedule into this folder")
+    p.add_argument(
+        "--export", help="export the best schedule (a model: the compiled network) into this folder"
+    )
     _add_session_args(p)
+    models_group = p.add_argument_group("models")
+    models_group.add_argument(
+        "--scheduler",
+        default="gradient",
+        choices=["gradient", "round-robin"],
+        help="task scheduler of a model run (gradient)",
+    )
+    models_group.add_argument(
+        "--max-trials-per-task", type=int, default=None, help="trial cap of each task"
+    )
+    models_group.add_argument(
+        "--min-repeat-ms", type=int, default=None, help="time_evaluator min_repeat_ms (100)"
+    )
+    models_group.add_argument(
+        "--benchmark",
+        action="store_true",
+        help="after tuning, time the network untuned vs tuned (vs PyTorch when installed)",
+    )
+    models_group.add_argument("--repeat", type=int, default=10, help="timed runs per build (10)")
     p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("tasks", help="list the tuning tasks of a model (operators, FLOPs, weight)")
+    p.add_argument("model", help="a model name (see `workbench models`) or an .onnx file")
+    p.add_argument("--target", default="cpu", help="'cpu' (the host) or a TVM target JSON")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("models", help="list the networks of the model zoo")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("demo", help=f"tune {DEMO_SPEC} ({DEMO_TRIALS} trials), report and export")
     p.add_argument("--out", default="workbench-demo", help="output folder (workbench-demo)")

@@ -25,7 +25,10 @@ from .records import RunLog, history_frame
 from .targets import TargetInfo, resolve_target
 from .workloads import Task, workload
 
-__all__ = ["Session", "Round", "Sketch", "Best", "SEARCH_DEFAULTS"]
+__all__ = ["Session", "Round", "Sketch", "Best", "SEARCH_DEFAULTS", "TASK_MODULE"]
+
+#: File of a run directory holding the task's module, for tasks made from a module.
+TASK_MODULE = "task_module.json"
 
 #: MetaSchedule's ``EvolutionarySearch`` defaults (what ``tune_tir`` uses).
 SEARCH_DEFAULTS: dict[str, Any] = {
@@ -192,6 +195,9 @@ class Session:
         ``HOST:PORT`` of the RPC tracker (default ``127.0.0.1:9190``).
     key : str, optional
         The RPC servers' device key, for ``runner="rpc"``.
+    builder : optional
+        A MetaSchedule builder to use instead of making one (the tasks of a
+        :class:`~workbench.ModelSession` share one worker pool); the session does not close it.
     """
 
     def __init__(
@@ -212,6 +218,7 @@ class Session:
         runner: str | Any = None,
         tracker: str | None = None,
         key: str | None = None,
+        builder: Any = None,
     ):
         from . import cost_models
         from .policies import MUTATION_POLICIES, SKETCH_POLICIES
@@ -262,6 +269,7 @@ class Session:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._exhausted = False
+        self._shared_builder = builder
         self._setup_tvm()
         self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
         self._restore_from_database()
@@ -284,7 +292,7 @@ class Session:
             raise WorkbenchError(f"{work_dir} holds no workbench run (no {log.manifest_path.name})")
         man = log.read_manifest()
         kwargs = dict(
-            task=man["workload"],
+            task=_stored_task(Path(work_dir), man),
             target=TargetInfo(config=man["target"], name=man.get("target_name") or "stored"),
             cost_model=man["cost_model"],
             seed=man["seed"],
@@ -356,7 +364,7 @@ class Session:
         else:
             self._database = ms.database.MemoryDatabase()
         self._workload = self._database.commit_workload(self.task.mod)
-        self._builder = make_builder(self.measure, self._cores)
+        self._builder = self._shared_builder or make_builder(self.measure, self._cores)
         self._ctx = None
         self._ctx_stale = True
         self._restarts = 0
@@ -486,10 +494,23 @@ class Session:
     def _write_manifest(self) -> None:
         if self._log is None:
             return
+        module_fields: dict[str, Any] = {}
+        if self.task.is_module_task:
+            # The module cannot be rebuilt from its spec: keep it next to the run.
+            path = self._log.dir / TASK_MODULE
+            if not path.exists():
+                self.task.save_module(path)
+            module_fields = {
+                "task_module": TASK_MODULE,
+                "task_name": self.task.name,
+                "task_info": self.task.info,
+            }
         self._log.write_manifest(
             {
                 "workbench_version": __version__,
+                "kind": "task",
                 "workload": self.task.spec,
+                **module_fields,
                 "target": self.target.config,
                 "target_name": self.target.name,
                 "flops": self.task.flops,
@@ -1277,7 +1298,8 @@ class Session:
             self._ctx.post_tuning()
             self._search_ready = False
             self._search_started = False
-        self._builder.close() if hasattr(self._builder, "close") else None
+        if self._shared_builder is None and hasattr(self._builder, "close"):
+            self._builder.close()
         if self._runner is not None and self._shared_runner is None:
             pool = getattr(getattr(self._runner, "_inst", None), "pool", None)
             if pool is not None:  # stop the RPC / local runner's worker processes now
@@ -1297,6 +1319,18 @@ class Session:
             f"Session({self.task.spec!r}, target={self.target.name!r}, "
             f"cost_model={self.cost_model!r}, trials={self.trials}, best={best_txt})"
         )
+
+
+def _stored_task(work_dir: Path, man: dict[str, Any]) -> Task | str:
+    """The task of a stored run: its spec, or its module file for a module task."""
+    if "task_module" not in man:
+        return man["workload"]
+    return Task.load(
+        work_dir / man["task_module"],
+        name=man.get("task_name") or "task",
+        flops=man.get("flops"),
+        info=man.get("task_info"),
+    )
 
 
 def _short_error(msg: str, limit: int = 2000) -> str:
