@@ -21,6 +21,7 @@ from .errors import WorkbenchError
 if TYPE_CHECKING:
     from . import cost_models, workloads
     from .comparison import compare
+    from .widgets import CompareView, Dashboard
     from .session import Session
     from .targets import resolve_target
     from .workloads import Task, workload
@@ -33,6 +34,8 @@ __all__ = [
     "workload",
     "resolve_target",
     "compare",
+    "Dashboard",
+    "CompareView",
     "cost_models",
     "workloads",
 ]
@@ -43,6 +46,8 @@ _LAZY = {
     "workload": ("workbench.workloads", "workload"),
     "resolve_target": ("workbench.targets", "resolve_target"),
     "compare": ("workbench.comparison", "compare"),
+    "Dashboard": ("workbench.widgets", "Dashboard"),
+    "CompareView": ("workbench.widgets", "CompareView"),
     "cost_models": ("workbench.cost_models", None),
     "workloads": ("workbench.workloads", None),
 }

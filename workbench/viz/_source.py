@@ -1,0 +1,85 @@
+"""Turn what a figure is given (a session, a run directory, round dicts, a DataFrame) into data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import WorkbenchError
+
+
+def rounds_of(source: Any) -> list[dict[str, Any]]:
+    """The round dicts of ``source``.
+
+    Parameters
+    ----------
+    source : Session, str, Path, RunLog or list of dict
+        Anything with a ``rounds`` attribute (a :class:`~workbench.Session`), a run directory,
+        a :class:`~workbench.records.RunLog`, or the round dicts themselves.
+    """
+    from ..records import RunLog
+
+    if source is None:
+        return []
+    if isinstance(source, list | tuple):
+        return list(source)
+    if isinstance(source, str | Path):
+        log = RunLog(source)
+        if not log.exists():
+            raise WorkbenchError(f"{source} holds no workbench run (no {log.manifest_path.name})")
+        return log.read_rounds()
+    if isinstance(source, RunLog):
+        return source.read_rounds()
+    rounds = getattr(source, "rounds", None)
+    if isinstance(rounds, list):
+        return rounds
+    raise WorkbenchError(
+        f"cannot read rounds from a {type(source).__name__}; pass a Session, a run directory "
+        "or a list of round dicts"
+    )
+
+
+def history_of(source: Any):
+    """One row per measured candidate of ``source`` (a DataFrame is returned as it is)."""
+    import pandas as pd
+
+    from ..records import history_frame
+
+    if isinstance(source, pd.DataFrame):
+        return source
+    return history_frame(rounds_of(source))
+
+
+def empty_figure(title: str, message: str = "no data yet"):
+    """A valid, empty plotly figure with a centred note."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.update_layout(
+        title=title,
+        annotations=[
+            {
+                "text": message,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"color": "#888"},
+            }
+        ],
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return style(fig)
+
+
+def style(fig):
+    """The house look: white template, compact margins."""
+    fig.update_layout(
+        template="plotly_white",
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        height=340,
+        legend={"font": {"size": 10}},
+    )
+    return fig
