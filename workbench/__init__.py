@@ -21,9 +21,9 @@ from .errors import WorkbenchError
 if TYPE_CHECKING:
     from . import cost_models, workloads
     from .comparison import compare
-    from .widgets import CompareView, Dashboard
     from .session import Session
     from .targets import resolve_target
+    from .widgets import CompareView, Dashboard
     from .workloads import Task, workload
 
 __all__ = [

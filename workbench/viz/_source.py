@@ -75,11 +75,19 @@ def empty_figure(title: str, message: str = "no data yet"):
 
 
 def style(fig):
-    """The house look: white template, compact margins."""
+    """The house look: white background, light grid, compact margins.
+
+    Colours are set directly rather than through a named plotly template: validating a
+    template costs about 10 ms per figure, which the dashboard would pay after every round.
+    """
     fig.update_layout(
-        template="plotly_white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
         height=340,
         legend={"font": {"size": 10}},
+        font={"size": 12},
     )
+    fig.update_xaxes(gridcolor="#eaeaea", zerolinecolor="#dddddd", linecolor="#bbbbbb")
+    fig.update_yaxes(gridcolor="#eaeaea", zerolinecolor="#dddddd", linecolor="#bbbbbb")
     return fig
