@@ -89,6 +89,7 @@ class Dashboard(w.VBox):
         self._pending_lock = threading.Lock()
         self._goal: int | None = None
         self._remaining = 0
+        self._halt: str | None = None
         self._last_error = ""
         self._message = ""
         self.update_seconds: list[float] = []
@@ -315,6 +316,7 @@ class Dashboard(w.VBox):
                 self._say(f"{type(err).__name__}: {html.escape(str(err))}", error=True)
             finally:
                 self._goal = None
+                self._halt = None
                 self._apply_pending()
                 self._set_running(False)
                 self.refresh()
@@ -352,6 +354,9 @@ class Dashboard(w.VBox):
     def run(self, trials: int | None = None) -> bool:
         """Measure ``trials`` more candidates (default: the "trials" box, or what a Pause left),
         never past the budget (what the Run button does). Returns whether it started."""
+        if self.busy:
+            self._say("busy: wait for the round in flight, or press Pause", error=True)
+            return False
         n = trials if trials is not None else (self._remaining or self.trials.value)
         n = min(n, self.budget.value - self.session.trials)
         if n <= 0:
@@ -360,32 +365,34 @@ class Dashboard(w.VBox):
                 error=True,
             )
             return False
+        goal = self.session.trials + n
         self._remaining = 0
-        self._goal = self.session.trials + n
+        self._halt = None
+        self._goal = goal
 
         def job() -> None:
-            goal = self._goal
             self.session.run(n, callbacks=[self._after_round])
-            if goal is not None and self.session.trials < goal and self._paused:
+            if self._halt == "pause" and self.session.trials < goal:
                 self._remaining = goal - self.session.trials
 
-        self._paused = False
         return self._start(job, f"running {n} trials ...")
-
-    _paused = False
 
     def pause(self) -> None:
         """Stop after the round in flight; "Run" then resumes the remaining trials."""
-        self._paused = True
-        self.session.stop()
-        self._say("pausing after this round ...")
+        self._request_halt("pause")
 
     def stop(self) -> None:
         """Stop after the round in flight and forget the remaining trials."""
-        self._paused = False
-        self._remaining = 0
+        self._request_halt("stop")
+
+    def _request_halt(self, how: str) -> None:
+        if not self.busy:
+            return
+        # Asked again after every round (see _after_round): a click that lands before the
+        # worker has entered session.run() is not lost when run() resets its stop flag.
+        self._halt = how
         self.session.stop()
-        self._say("stopping after this round ...")
+        self._say(f"{'pausing' if how == 'pause' else 'stopping'} after this round ...")
 
     def export(self, path: str | None = None) -> bool:
         """Write the session's export (what the Export button does); the paths are shown."""
@@ -398,6 +405,7 @@ class Dashboard(w.VBox):
                 for k, p in paths.items()
             )
             self.export_output.value = f"<ul>{items}</ul>"
+            self._say(f"exported to {html.escape(out)}")
 
         return self._start(job, f"exporting to {html.escape(out)} ...")
 
@@ -409,6 +417,8 @@ class Dashboard(w.VBox):
 
     # ---------------------------------------------------------------- views
     def _after_round(self, _round: Any) -> None:
+        if self._halt is not None:
+            self.session.stop()
         self._apply_pending()
         self.refresh()
 
