@@ -51,23 +51,16 @@ def history_of(source: Any):
 
 
 def empty_figure(title: str, message: str = "no data yet"):
-    """A valid, empty plotly figure with a centred note."""
+    """A valid, empty plotly figure; the note goes under the title.
+
+    (Not an annotation: a live ``FigureWidget`` updated with data later could not drop it,
+    since plotly.js keeps layout entries an update does not mention.)
+    """
     import plotly.graph_objects as go
 
     fig = go.Figure()
     fig.update_layout(
-        title=title,
-        annotations=[
-            {
-                "text": message,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "showarrow": False,
-                "font": {"color": "#888"},
-            }
-        ],
+        title={"text": f"{title}<br><sup>{message}</sup>"},
         xaxis={"visible": False},
         yaxis={"visible": False},
     )

@@ -15,19 +15,28 @@ def new_figure_widget(fig: Any, css_class: str):
 
 
 def sync_figure(widget: Any, fig: Any) -> None:
-    """Make ``widget`` show ``fig``: traces updated in place where their number and types
-    still match (one message to the front end), replaced otherwise."""
+    """Make ``widget`` show ``fig``.
+
+    Traces are updated in place where their number and types still match (one message to the
+    front end), replaced otherwise. Top-level layout keys the new figure does not set are
+    reset, since plotly.js keeps what an update does not mention. (plotly.py turns a reset
+    list such as ``annotations`` into ``[]``, which plotly.js ignores: that is why empty
+    figures carry their note in the title.) The template is never re-sent.
+    """
+    new_layout = fig.layout.to_plotly_json()
+    new_layout.pop("template", None)
+    stale = [k for k in widget.layout.to_plotly_json() if k != "template" and k not in new_layout]
     same = len(widget.data) == len(fig.data) and all(
         a.type == b.type for a, b in zip(widget.data, fig.data)
     )
-    if same:
-        with widget.batch_update():
+    if not same:
+        widget.data = ()
+    with widget.batch_update():
+        if same:
             for old, new in zip(widget.data, fig.data):
                 old.update(new.to_plotly_json(), overwrite=True)
-            widget.layout = fig.layout
-    else:
-        with widget.batch_update():
-            widget.layout = fig.layout
-        widget.data = ()
-        if fig.data:
-            widget.add_traces(list(fig.data))
+        for key in stale:
+            widget.layout[key] = None
+        widget.layout.update(new_layout)
+    if not same and fig.data:
+        widget.add_traces(list(fig.data))
