@@ -294,6 +294,9 @@ def test_candidate_table_sorts_and_lists_pruned():
     both = viz.candidate_table_data(WithPruned(), sort_by="pruned_by")
     assert both["pruned_by"].iloc[0] == RULES[0] and both["pruned_by"].notna().sum() == 1
     assert len(viz.candidate_table_data(WithPruned(), include_pruned=False)) == 32
+    hist = viz.history_of(rounds)
+    assert len(viz.candidate_table_data(hist)) == 32  # a bare history has no pruned sample
+    assert len(viz.candidate_table_data(hist, pruned=WithPruned().pruned)) == 33
     with pytest.raises(WorkbenchError, match="gflops"):
         viz.candidate_table_data(rounds, sort_by="speed")
 

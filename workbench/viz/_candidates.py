@@ -29,6 +29,7 @@ def candidate_table_data(
     ascending: bool = False,
     include_pruned: bool = True,
     limit: int | None = None,
+    pruned: Any = None,
 ):
     """Measured candidates (and pruned ones) as one sortable table.
 
@@ -44,6 +45,8 @@ def candidate_table_data(
         Add the pruned sample (``trial``, ``gflops`` empty; ``pruned_by`` names the rule).
     limit : int, optional
         Keep the first ``limit`` rows after sorting.
+    pruned : pandas.DataFrame, optional
+        The pruned sample to add (default: ``source.pruned`` when ``source`` has one).
 
     Returns
     -------
@@ -60,8 +63,10 @@ def candidate_table_data(
     measured = hist.reindex(columns=CANDIDATE_COLUMNS[:-1]).copy()
     measured["pruned_by"] = None
     frames = [measured]
-    if include_pruned and not isinstance(source, pd.DataFrame):
-        pruned = pruned_sample_data(source)
+    if include_pruned:
+        if pruned is None and not isinstance(source, pd.DataFrame):
+            pruned = source  # a session: its ``pruned`` sample, if it has one
+        pruned = pruned_sample_data(pruned)
         if len(pruned):
             part = pd.DataFrame(
                 {

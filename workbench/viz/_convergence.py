@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ._source import empty_figure, history_of, style
+from ._source import empty_figure, history_of, house_layout, style
 
 __all__ = [
     "convergence_data",
@@ -94,40 +94,43 @@ def plot_convergence(runs: Any, x: str | None = None):
             "anchor": f"x{suffix}",
             "title": {"text": "GFLOPS" if i == 0 else ""},
         }
-    traces = []
+    # Plain dicts, validated once by go.Figure: the dashboard redraws this after every round.
+    traces: list[dict[str, Any]] = []
     palette = _palette()
     for i, (name, part) in enumerate(data.groupby("run", sort=False)):
         color = palette[i % len(palette)]
         for col, axis in enumerate(axes):
             suffix = "" if col == 0 else str(col + 1)
             traces.append(
-                go.Scatter(
-                    x=part[_X[axis][0]],
-                    y=part["best_gflops"],
-                    xaxis=f"x{suffix}",
-                    yaxis=f"y{suffix}",
-                    mode="lines+markers",
-                    marker={"size": 4},
-                    line={"shape": "hv", "color": color},
-                    name=str(name),
-                    legendgroup=str(name),
-                    showlegend=col == 0,
-                    hovertemplate="%{y:.2f} GFLOPS at %{x}<extra>" + str(name) + "</extra>",
-                )
+                {
+                    "type": "scatter",
+                    "x": part[_X[axis][0]].to_numpy(),
+                    "y": part["best_gflops"].to_numpy(),
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                    "mode": "lines+markers",
+                    "marker": {"size": 4},
+                    "line": {"shape": "hv", "color": color},
+                    "name": str(name),
+                    "legendgroup": str(name),
+                    "showlegend": col == 0,
+                    "hovertemplate": "%{y:.2f} GFLOPS at %{x}<extra>" + str(name) + "</extra>",
+                }
             )
         traces.append(
-            go.Scatter(
-                x=part[_X[axes[0]][0]],
-                y=part["gflops"],
-                mode="markers",
-                marker={"size": 4, "color": color, "opacity": 0.25},
-                name=f"{name}: each trial",
-                legendgroup=str(name),
-                showlegend=False,
-                hovertemplate="trial %{x}: %{y:.2f} GFLOPS<extra></extra>",
-            )
+            {
+                "type": "scatter",
+                "x": part[_X[axes[0]][0]].to_numpy(),
+                "y": part["gflops"].to_numpy(),
+                "mode": "markers",
+                "marker": {"size": 4, "color": color, "opacity": 0.25},
+                "name": f"{name}: each trial",
+                "legendgroup": str(name),
+                "showlegend": False,
+                "hovertemplate": "trial %{x}: %{y:.2f} GFLOPS<extra></extra>",
+            }
         )
-    return style(go.Figure(data=traces, layout=layout))
+    return go.Figure(data=traces, layout=house_layout(layout))
 
 
 def compare_convergence_data(result: Any, x: str = "trials", band: str = "minmax"):
@@ -216,8 +219,8 @@ def plot_compare_convergence(
         color = palette[i % len(palette)]
         fig.add_trace(
             go.Scatter(
-                x=part["x"],
-                y=part["hi"],
+                x=part["x"].to_numpy(),
+                y=part["hi"].to_numpy(),
                 mode="lines",
                 line={"width": 0, "shape": "hv"},
                 legendgroup=str(cfg),
@@ -227,8 +230,8 @@ def plot_compare_convergence(
         )
         fig.add_trace(
             go.Scatter(
-                x=part["x"],
-                y=part["lo"],
+                x=part["x"].to_numpy(),
+                y=part["lo"].to_numpy(),
                 mode="lines",
                 line={"width": 0, "shape": "hv"},
                 fill="tonexty",
@@ -240,8 +243,8 @@ def plot_compare_convergence(
         )
         fig.add_trace(
             go.Scatter(
-                x=part["x"],
-                y=part["median"],
+                x=part["x"].to_numpy(),
+                y=part["median"].to_numpy(),
                 mode="lines",
                 name=str(cfg),
                 line={"color": color, "shape": "hv"},

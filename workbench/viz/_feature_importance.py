@@ -55,7 +55,9 @@ def plot_feature_importance(source: Any, top: int = 20):
     if not len(data):
         return empty_figure(title, "no feature importance available")
     data = data.iloc[::-1]
-    fig = go.Figure(go.Bar(x=data["importance"], y=data["feature"], orientation="h"))
+    fig = go.Figure(
+        go.Bar(x=data["importance"].to_numpy(), y=data["feature"].to_numpy(), orientation="h")
+    )
     fig.update_layout(title=title, xaxis_title="importance")
     fig = style(fig)
     fig.update_layout(height=max(340, 18 * len(data) + 120), margin={"l": 180})

@@ -75,8 +75,8 @@ def _stacked(data, key: str, value: str, title: str, ytitle: str):
     for name, part in data.groupby(key, sort=True):
         fig.add_trace(
             go.Scatter(
-                x=part["round"],
-                y=part[value],
+                x=part["round"].to_numpy(),
+                y=part[value].to_numpy(),
                 name=str(name),
                 mode="lines+markers",
                 stackgroup="one",

@@ -87,21 +87,21 @@ def plot_predicted_vs_measured(source: Any, last: int = 4):
         label = f"round {r} (ρ={rho[r]:.2f})" if rho.get(r) == rho.get(r) else f"round {r}"
         fig.add_trace(
             go.Scatter(
-                x=part["predicted"],
-                y=part["gflops"],
+                x=part["predicted"].to_numpy(),
+                y=part["gflops"].to_numpy(),
                 mode="markers",
                 name=label,
                 marker={"size": 6, "opacity": 0.4 if r != shown[-1] else 0.9},
                 hovertemplate="trial %{text}<br>predicted %{x:.3g}<br>%{y:.2f} GFLOPS<extra></extra>",
-                text=part["trial"],
+                text=part["trial"].to_numpy(),
             ),
             row=1,
             col=1,
         )
     fig.add_trace(
         go.Scatter(
-            x=data.metrics["round"],
-            y=data.metrics["spearman"],
+            x=data.metrics["round"].to_numpy(),
+            y=data.metrics["spearman"].to_numpy(),
             mode="lines+markers",
             name="Spearman ρ",
             line={"color": "#444"},

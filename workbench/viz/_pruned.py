@@ -73,6 +73,8 @@ def plot_pruned(source: Any):
         return empty_figure(title, "nothing pruned")
     fig = go.Figure()
     for rule, part in data.groupby("rule", sort=False):
-        fig.add_trace(go.Bar(x=part["round"], y=part["count"], name=str(rule)))
+        fig.add_trace(
+            go.Bar(x=part["round"].to_numpy(), y=part["count"].to_numpy(), name=str(rule))
+        )
     fig.update_layout(barmode="stack", title=title, xaxis_title="round", yaxis_title="candidates")
     return style(fig)

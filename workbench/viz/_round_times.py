@@ -43,6 +43,8 @@ def plot_round_times(source: Any):
         return empty_figure(title)
     fig = go.Figure()
     for phase, part in data.groupby("phase", sort=False):
-        fig.add_trace(go.Bar(x=part["round"], y=part["seconds"], name=str(phase)))
+        fig.add_trace(
+            go.Bar(x=part["round"].to_numpy(), y=part["seconds"].to_numpy(), name=str(phase))
+        )
     fig.update_layout(barmode="stack", title=title, xaxis_title="round", yaxis_title="seconds")
     return style(fig)

@@ -404,17 +404,19 @@ def sketch_decisions_data(trace: str, decisions: list[Any] | None = None):
     )
 
 
-def sketch_summary_data(session: Any):
+def sketch_summary_data(session: Any, history: Any = None):
     """One row per sketch: id, schedule rules, candidates measured, best GFLOPS from it.
 
     Parameters
     ----------
     session : Session
         Anything with ``sketches`` and ``history``.
+    history : pandas.DataFrame, optional
+        The session's history, when the caller already has it.
     """
     import pandas as pd
 
-    hist = session.history
+    hist = history if history is not None else session.history
     rows = []
     for sk in session.sketches:
         part = hist[hist["sketch"] == sk.id] if len(hist) else hist

@@ -67,6 +67,29 @@ def empty_figure(title: str, message: str = "no data yet"):
     return style(fig)
 
 
+_AXIS = {"gridcolor": "#eaeaea", "zerolinecolor": "#dddddd", "linecolor": "#bbbbbb"}
+_LAYOUT = {
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
+    "height": 340,
+    "legend": {"font": {"size": 10}},
+    "font": {"size": 12},
+}
+
+
+def house_layout(layout: dict) -> dict:
+    """``layout`` (a plain dict) with the house look of :func:`style` merged in.
+
+    Building a figure from plain dicts in one go is several times faster than styling it
+    afterwards, which matters for the figures the dashboard redraws after every round.
+    """
+    out = {**_LAYOUT, **layout}
+    for key in {"xaxis", "yaxis"} | {k for k in out if k.startswith(("xaxis", "yaxis"))}:
+        out[key] = {**_AXIS, **out.get(key, {})}
+    return out
+
+
 def style(fig):
     """The house look: white background, light grid, compact margins.
 

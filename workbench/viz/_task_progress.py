@@ -98,8 +98,8 @@ def plot_task_progress(source: Any):
     for task, part in data.groupby("task", sort=False):
         fig.add_trace(
             go.Scatter(
-                x=part["trials"],
-                y=part["best_gflops"],
+                x=part["trials"].to_numpy(),
+                y=part["best_gflops"].to_numpy(),
                 mode="lines+markers",
                 name=str(task),
                 line={"shape": "hv"},
@@ -108,7 +108,12 @@ def plot_task_progress(source: Any):
             col=1,
         )
     fig.add_trace(
-        go.Bar(x=last["task"], y=last["trials"], showlegend=False, marker_color="#888"),
+        go.Bar(
+            x=last["task"].to_numpy(),
+            y=last["trials"].to_numpy(),
+            showlegend=False,
+            marker_color="#888",
+        ),
         row=1,
         col=2,
     )

@@ -89,12 +89,17 @@ class CandidateTable(w.VBox):
             self.ascending.value = ascending
             self.sort_by.value = column
 
-    def refresh(self) -> None:
-        """Re-read the session and redraw."""
+    def refresh(self, history: Any = None, pruned: Any = None) -> None:
+        """Re-read the session and redraw (``history``/``pruned``: what the caller already
+        read from the session, to avoid reading it twice)."""
         from ..viz import candidate_table_data
 
+        if history is None:
+            history = self.session.history
+            pruned = getattr(self.session, "pruned", None)
         full = candidate_table_data(
-            self.session,
+            history,
+            pruned=pruned,
             sort_by=self.sort_by.value,
             ascending=self.ascending.value,
             include_pruned=self.include_pruned.value,

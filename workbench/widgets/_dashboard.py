@@ -23,15 +23,16 @@ from ._sketch_browser import SketchBrowser
 
 __all__ = ["Dashboard", "FIGURES"]
 
-#: Figure tabs: key -> (tab title, name of the plot function in :mod:`workbench.viz`).
-FIGURES: dict[str, tuple[str, str]] = {
-    "convergence": ("Convergence", "plot_convergence"),
-    "predicted": ("Predicted vs measured", "plot_predicted_vs_measured"),
-    "times": ("Round times", "plot_round_times"),
-    "pruned": ("Pruning", "plot_pruned"),
-    "sketches": ("Sketch allocation", "plot_sketch_allocation"),
-    "mutation": ("Mutation", "plot_mutation_probs"),
-    "importance": ("Feature importance", "plot_feature_importance"),
+#: Figure tabs: key -> (tab title, plot function in :mod:`workbench.viz`, what it is given:
+#: the session's ``rounds``, its ``history`` or the ``session`` itself).
+FIGURES: dict[str, tuple[str, str, str]] = {
+    "convergence": ("Convergence", "plot_convergence", "history"),
+    "predicted": ("Predicted vs measured", "plot_predicted_vs_measured", "rounds"),
+    "times": ("Round times", "plot_round_times", "rounds"),
+    "pruned": ("Pruning", "plot_pruned", "rounds"),
+    "sketches": ("Sketch allocation", "plot_sketch_allocation", "rounds"),
+    "mutation": ("Mutation", "plot_mutation_probs", "rounds"),
+    "importance": ("Feature importance", "plot_feature_importance", "session"),
 }
 
 
@@ -249,10 +250,19 @@ class Dashboard(w.VBox):
         name = change["new"]
         self._apply(f"cost model = {name}", lambda: setattr(self.session, "cost_model", name))
 
-    def _render(self, key: str):
+    def _snapshot(self) -> dict[str, Any]:
+        """What the views are drawn from, read from the session once per update."""
+        from ..records import history_frame
+
+        rounds = self.session.rounds
+        return {"rounds": rounds, "history": history_frame(rounds), "session": self.session}
+
+    def _render(self, key: str, snapshot: dict[str, Any] | None = None):
         from .. import viz
 
-        return getattr(viz, FIGURES[key][1])(self.session)
+        _title, fn, source = FIGURES[key]
+        snapshot = snapshot or self._snapshot()
+        return getattr(viz, fn)(snapshot[source])
 
     # ---------------------------------------------------------------- commands
     @property
@@ -433,16 +443,17 @@ class Dashboard(w.VBox):
         """Redraw from the session: status, the shown figure (others when shown, or all with
         ``all_figures``), candidate table and sketch browser."""
         t0 = time.perf_counter()
+        snap = self._snapshot()
         keys = list(self.figures)
         shown = keys[self.tabs.selected_index or 0] if keys else None
         for key in keys:
             if all_figures or key == shown:
-                sync_figure(self.figures[key], self._render(key))
+                sync_figure(self.figures[key], self._render(key, snap))
                 self._stale.discard(key)
             else:
                 self._stale.add(key)
-        self.candidates.refresh()
-        self.sketch_browser.refresh()
+        self.candidates.refresh(snap["history"], getattr(self.session, "pruned", None))
+        self.sketch_browser.refresh(snap["history"])
         self._update_status()
         self.update_seconds.append(time.perf_counter() - t0)
 

@@ -25,7 +25,12 @@ def sync_figure(widget: Any, fig: Any) -> None:
     """
     new_layout = fig.layout.to_plotly_json()
     new_layout.pop("template", None)
-    stale = [k for k in widget.layout.to_plotly_json() if k != "template" and k not in new_layout]
+    # the layout this widget was last given: an update that leaves it as it was sends none
+    last = getattr(widget, "_wb_last_layout", None)
+    if last is None:
+        last = widget.layout.to_plotly_json()
+        last.pop("template", None)
+    stale = [k for k in last if k not in new_layout]
     same = len(widget.data) == len(fig.data) and all(
         a.type == b.type for a, b in zip(widget.data, fig.data)
     )
@@ -35,8 +40,10 @@ def sync_figure(widget: Any, fig: Any) -> None:
         if same:
             for old, new in zip(widget.data, fig.data):
                 old.update(new.to_plotly_json(), overwrite=True)
-        for key in stale:
-            widget.layout[key] = None
-        widget.layout.update(new_layout)
+        if new_layout != last:  # after the first round the layout rarely changes
+            for key in stale:
+                widget.layout[key] = None
+            widget.layout.update(new_layout)
+    widget._wb_last_layout = new_layout
     if not same and fig.data:
         widget.add_traces(list(fig.data))

@@ -37,14 +37,14 @@ class SketchBrowser(w.VBox):
         self._best_schedule = None
         self.refresh()
 
-    def refresh(self) -> None:
-        """Re-read the session: the per-sketch summary always, the view when the best changed."""
+    def refresh(self, history: Any = None) -> None:
+        """Re-read the session: the per-sketch summary always, the view when the best changed
+        (``history``: the session's history when the caller already has it)."""
         from ..viz import sketch_summary_data
         from ._candidate_table import table_html
 
-        summary = sketch_summary_data(self.session)
-        self.summary.value = table_html(summary)
-        hist = self.session.history
+        hist = history if history is not None else self.session.history
+        self.summary.value = table_html(sketch_summary_data(self.session, hist))
         ok = hist[hist["gflops"].notna()] if len(hist) else hist
         best = ok.loc[ok["gflops"].astype(float).idxmax()].to_dict() if len(ok) else None
         trial = best["trial"] if best else None
