@@ -9,7 +9,8 @@
 2. Throughput: trials per minute of a session driven headless (``session.run``) and of one
    driven by the dashboard (``Dashboard.run`` in its background thread, updating after every
    round), side by side: same workload, seed and settings, interleaved (the order alternates
-   per repetition), median over the repetitions. Session construction is outside the clock.
+   per repetition), median over the repetitions, after an untimed warm-up round of each.
+   Session construction is outside the clock.
 
     python benchmarks/dashboard.py                      # both parts
     python benchmarks/dashboard.py --part update --rows 1000
@@ -146,6 +147,10 @@ def _one_run(variant: str, workload: str, trials: int, per_round: int, seed: int
 
 
 def bench_throughput(workload: str, trials: int, per_round: int, reps: int) -> dict[str, Any]:
+    # Untimed warm-up of both variants: the first run in a process pays one-time costs
+    # (imports, LLVM initialisation) that would otherwise fall on whichever runs first.
+    for variant in ("headless", "dashboard"):
+        _one_run(variant, workload, per_round, per_round, seed=0)
     runs = []
     for rep in range(reps):
         order = ["headless", "dashboard"] if rep % 2 == 0 else ["dashboard", "headless"]
@@ -162,6 +167,11 @@ def bench_throughput(workload: str, trials: int, per_round: int, reps: int) -> d
         v: statistics.median(r["trials_per_min"] for r in runs if r["variant"] == v)
         for v in ("headless", "dashboard")
     }
+    # paired within each repetition (the two ran back to back): robust to slow load drifts
+    paired = []
+    for rep in range(reps):
+        by = {r["variant"]: r["trials_per_min"] for r in runs if r["rep"] == rep}
+        paired.append(by["dashboard"] / by["headless"])
     return {
         "workload": workload,
         "trials": trials,
@@ -171,6 +181,8 @@ def bench_throughput(workload: str, trials: int, per_round: int, reps: int) -> d
         "headless_trials_per_min": med["headless"],
         "dashboard_trials_per_min": med["dashboard"],
         "ratio": med["dashboard"] / med["headless"],
+        "paired_ratios": paired,
+        "paired_ratio_median": statistics.median(paired),
     }
 
 
@@ -202,7 +214,9 @@ def main() -> None:
         result["throughput"] = tp
         print(
             f"trials/min (median of {tp['reps']}): headless {tp['headless_trials_per_min']:.1f}, "
-            f"dashboard {tp['dashboard_trials_per_min']:.1f}, ratio {tp['ratio']:.3f}"
+            f"dashboard {tp['dashboard_trials_per_min']:.1f}, ratio {tp['ratio']:.3f}; "
+            f"paired ratios {', '.join(f'{x:.3f}' for x in tp['paired_ratios'])} "
+            f"(median {tp['paired_ratio_median']:.3f})"
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

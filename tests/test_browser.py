@@ -178,6 +178,13 @@ def test_dashboard_step_in_jupyterlab(lab):
             assert rows == 8  # one round of the tiny session: 8 measured candidates
             # the empty figure's note is gone once there is data
             assert "no data yet" not in page.locator(".wb-fig-convergence").first.inner_text()
+
+            # the sketch browser renders the loop nest of a sketch
+            page.get_by_role("tab", name="Sketches").click()
+            nest = page.locator(".wb-sketch-view .wb-loop-nest").first
+            nest.wait_for(state="visible", timeout=ROUND_MS)
+            assert "tiling SSRSRS" in nest.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "03-sketches.png"), full_page=True)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
             print(lab["log"].read_text()[-4000:])

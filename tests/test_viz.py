@@ -206,6 +206,13 @@ def test_feature_importance_sorted_with_shares():
     fig = viz.plot_feature_importance(frame, top=2)
     assert list(fig.data[0].y) == ["d", "b"]  # largest at the top of a horizontal bar chart
 
+    class Untrained:
+        def feature_importance(self):
+            raise WorkbenchError("the cost model has not been trained yet")
+
+    fig = viz.plot_feature_importance(Untrained())
+    assert not fig.data and "not been trained" in fig.layout.title.text
+
 
 def test_round_times_match_recorded_phases(recorded):
     data = viz.round_times_data(recorded)

@@ -50,8 +50,13 @@ def plot_feature_importance(source: Any, top: int = 20):
     """Horizontal bars of the ``top`` most important features."""
     import plotly.graph_objects as go
 
-    data = feature_importance_data(source, top=top)
+    from ..errors import WorkbenchError
+
     title = f"Cost model feature importance (top {top})"
+    try:
+        data = feature_importance_data(source, top=top)
+    except WorkbenchError as err:  # e.g. a model without importances, or not trained yet
+        return empty_figure(title, str(err))
     if not len(data):
         return empty_figure(title, "no feature importance available")
     data = data.iloc[::-1]

@@ -91,8 +91,7 @@ class Dashboard(w.VBox):
         self._goal: int | None = None
         self._remaining = 0
         self._halt: str | None = None
-        self._last_error = ""
-        self._message = ""
+        self._syncing = False
         self.update_seconds: list[float] = []
 
         per_round = int(getattr(session, "trials_per_round", 64))
@@ -140,8 +139,9 @@ class Dashboard(w.VBox):
         self.message = w.HTML()
         keys = [k for k in FIGURES if k != "importance" or hasattr(session, "feature_importance")]
         self.figures: dict[str, Any] = {}
+        snap = self._snapshot()
         for key in keys:
-            self.figures[key] = new_figure_widget(self._render(key), f"wb-fig-{key}")
+            self.figures[key] = new_figure_widget(self._render(key, snap), f"wb-fig-{key}")
         self.tabs = w.Tab(children=[self.figures[k] for k in keys])
         for i, key in enumerate(keys):
             self.tabs.set_title(i, FIGURES[key][0])
@@ -212,6 +212,8 @@ class Dashboard(w.VBox):
         dropdown = w.Dropdown(options=options, value=getattr(self.session, attr), description=label)
 
         def changed(change: dict[str, Any]) -> None:
+            if self._syncing:
+                return
             value = change["new"]
             self._apply(f"{attr} = {value}", lambda: setattr(self.session, attr, value))
 
@@ -240,6 +242,8 @@ class Dashboard(w.VBox):
 
     def _rule_toggled(self, name: str) -> Callable[[dict[str, Any]], None]:
         def toggled(change: dict[str, Any]) -> None:
+            if self._syncing:
+                return
             on = change["new"]
             action = self.session.pruning.enable if on else self.session.pruning.disable
             self._apply(f"{'enable' if on else 'disable'} {name}", lambda: action(name))
@@ -247,6 +251,8 @@ class Dashboard(w.VBox):
         return toggled
 
     def _on_cost_model(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
         name = change["new"]
         self._apply(f"cost model = {name}", lambda: setattr(self.session, "cost_model", name))
 
@@ -295,18 +301,20 @@ class Dashboard(w.VBox):
 
     def _sync_settings(self) -> None:
         """Show the session's actual settings (after a change was refused)."""
-        self.cost_model.unobserve(self._on_cost_model, names="value")
-        self.cost_model.value = self.session.cost_model
-        self.cost_model.observe(self._on_cost_model, names="value")
-        pruning = getattr(self.session, "pruning", None)
-        if pruning is not None:
-            enabled = set(pruning.enabled)
-            for name, box in self.rule_checkboxes.items():
-                if box.value != (name in enabled):
-                    with box.hold_trait_notifications():
-                        box.unobserve_all("value")
-                        box.value = name in enabled
-                        box.observe(self._rule_toggled(name), names="value")
+        self._syncing = True
+        try:
+            self.cost_model.value = self.session.cost_model
+            for attr in ("sketch_policy", "mutation_policy"):
+                dropdown = getattr(self, attr)
+                if dropdown is not None:
+                    dropdown.value = getattr(self.session, attr)
+            pruning = getattr(self.session, "pruning", None)
+            if pruning is not None:
+                enabled = set(pruning.enabled)
+                for name, box in self.rule_checkboxes.items():
+                    box.value = name in enabled
+        finally:
+            self._syncing = False
 
     def _start(self, job: Callable[[], Any], label: str) -> bool:
         if self.busy:
@@ -479,5 +487,3 @@ class Dashboard(w.VBox):
     def _say(self, text: str, error: bool = False) -> None:
         color = "#b00" if error else "#555"
         self.message.value = f'<span style="color:{color}">{text}</span>'
-        if error:
-            self._last_error = text
