@@ -6,11 +6,13 @@
    dashboard's per-round update (``Dashboard.refresh()``: the shown figure, the candidate
    table, the sketch browser, the status line) is timed. Redrawing every figure at once
    (``refresh(all_figures=True)``, what showing all tabs in turn costs) is reported too.
-2. Throughput: trials per minute of a session driven headless (``session.run``) and of one
-   driven by the dashboard (``Dashboard.run`` in its background thread, updating after every
-   round), side by side: same workload, seed and settings, interleaved (the order alternates
-   per repetition), median over the repetitions, after an untimed warm-up round of each.
-   Session construction is outside the clock.
+2. Throughput: trials per minute of a session driven headless (``session.run`` on the main
+   thread), headless on a worker thread, and by the dashboard (``Dashboard.run`` in its
+   background thread, updating after every round), side by side: same workload, seed and
+   settings, interleaved (the order rotates per repetition), median over the repetitions,
+   after an untimed warm-up round of each. Session construction is outside the clock. Each
+   run's summed phase times (search, build, run, update, and the cost model's share of the
+   update) are kept, to explain differences.
 
     python benchmarks/dashboard.py                      # both parts
     python benchmarks/dashboard.py --part update --rows 1000
@@ -25,12 +27,16 @@ import os
 import random
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TVM_NUM_THREADS", "2")
 
+#: headless: ``session.run`` on the calling (main) thread; headless-thread: the same on a plain
+#: worker thread (what the dashboard does, without the dashboard); dashboard: ``Dashboard.run``.
+VARIANTS = ["headless", "headless-thread", "dashboard"]
 SMALL_SEARCH = {"population_size": 64, "init_min_unmeasured": 16, "genetic_num_iters": 2}
 SMALL_MEASURE = {"min_repeat_ms": 5}
 
@@ -129,60 +135,93 @@ def _one_run(variant: str, workload: str, trials: int, per_round: int, seed: int
     session = wb.Session(
         workload, trials_per_round=per_round, seed=seed, search=SMALL_SEARCH, measure=SMALL_MEASURE
     )
+    refresh_s = 0.0
     try:
         if variant == "headless":
             t0 = time.perf_counter()
             session.run(trials)
             wall = time.perf_counter() - t0
+        elif variant == "headless-thread":
+            worker = threading.Thread(target=session.run, args=(trials,))
+            t0 = time.perf_counter()
+            worker.start()
+            worker.join()
+            wall = time.perf_counter() - t0
         else:
             dash = wb.Dashboard(session, budget=trials)
+            dash.update_seconds.clear()
             t0 = time.perf_counter()
             dash.run(trials)
             dash.wait()
             wall = time.perf_counter() - t0
+            refresh_s = sum(dash.update_seconds)
         done = session.trials
+        rounds = session.rounds
+        phases = {
+            k: round(sum(r["times"].get(k, 0.0) for r in session.rounds), 3)
+            for k in ("search", "build", "run", "update")
+        }
+        phases["model_update"] = round(
+            sum((r.get("model") or {}).get("update_s", 0.0) for r in session.rounds), 3
+        )
     finally:
         session.close()
-    return {"variant": variant, "trials": done, "wall_s": wall, "trials_per_min": 60 * done / wall}
+    return {
+        "variant": variant,
+        "trials": done,
+        "wall_s": wall,
+        "trials_per_min": 60 * done / wall,
+        "phase_s": phases,
+        # wall time outside the rounds' own phases: the driver's overhead (thread start,
+        # callbacks, the dashboard's redraws), largely immune to the machine's load
+        "outside_rounds_s": round(wall - sum(r["times"]["total"] for r in rounds), 3),
+        "dashboard_refresh_s": round(refresh_s, 3),
+    }
 
 
 def bench_throughput(workload: str, trials: int, per_round: int, reps: int) -> dict[str, Any]:
     # Untimed warm-up of both variants: the first run in a process pays one-time costs
     # (imports, LLVM initialisation) that would otherwise fall on whichever runs first.
-    for variant in ("headless", "dashboard"):
+    for variant in VARIANTS:
         _one_run(variant, workload, per_round, per_round, seed=0)
     runs = []
     for rep in range(reps):
-        order = ["headless", "dashboard"] if rep % 2 == 0 else ["dashboard", "headless"]
+        order = VARIANTS[rep % 3 :] + VARIANTS[: rep % 3]  # rotate who goes first
         for variant in order:
             row = _one_run(variant, workload, trials, per_round, seed=0)
             row["rep"] = rep
             runs.append(row)
             print(
-                f"rep {rep} {variant:<9} {row['trials']} trials in {row['wall_s']:6.1f} s "
-                f"= {row['trials_per_min']:6.1f} trials/min",
+                f"rep {rep} {variant:<15} {row['trials']} trials in {row['wall_s']:6.1f} s "
+                f"= {row['trials_per_min']:6.1f} trials/min  outside rounds "
+                f"{row['outside_rounds_s']:.2f} s (dashboard redraws {row['dashboard_refresh_s']:.2f} s)"
+                f"  phases {row['phase_s']}",
                 flush=True,
             )
     med = {
         v: statistics.median(r["trials_per_min"] for r in runs if r["variant"] == v)
-        for v in ("headless", "dashboard")
+        for v in VARIANTS
     }
-    # paired within each repetition (the two ran back to back): robust to slow load drifts
-    paired = []
+    # paired within each repetition (they ran back to back): robust to slow load drifts
+    paired: dict[str, list[float]] = {"headless": [], "headless-thread": []}
     for rep in range(reps):
         by = {r["variant"]: r["trials_per_min"] for r in runs if r["rep"] == rep}
-        paired.append(by["dashboard"] / by["headless"])
+        for base in paired:
+            paired[base].append(by["dashboard"] / by[base])
     return {
         "workload": workload,
         "trials": trials,
         "per_round": per_round,
         "reps": reps,
         "runs": runs,
-        "headless_trials_per_min": med["headless"],
-        "dashboard_trials_per_min": med["dashboard"],
-        "ratio": med["dashboard"] / med["headless"],
+        "trials_per_min_median": med,
+        "ratio_vs_headless": med["dashboard"] / med["headless"],
+        "ratio_vs_headless_thread": med["dashboard"] / med["headless-thread"],
         "paired_ratios": paired,
-        "paired_ratio_median": statistics.median(paired),
+        "outside_rounds_s_median": {
+            v: statistics.median(r["outside_rounds_s"] for r in runs if r["variant"] == v)
+            for v in VARIANTS
+        },
     }
 
 
@@ -212,11 +251,14 @@ def main() -> None:
     if args.part in ("throughput", "both"):
         tp = bench_throughput(args.workload, args.trials, args.per_round, args.reps)
         result["throughput"] = tp
+        med = tp["trials_per_min_median"]
         print(
-            f"trials/min (median of {tp['reps']}): headless {tp['headless_trials_per_min']:.1f}, "
-            f"dashboard {tp['dashboard_trials_per_min']:.1f}, ratio {tp['ratio']:.3f}; "
-            f"paired ratios {', '.join(f'{x:.3f}' for x in tp['paired_ratios'])} "
-            f"(median {tp['paired_ratio_median']:.3f})"
+            f"trials/min (median of {tp['reps']}): "
+            + ", ".join(f"{v} {med[v]:.1f}" for v in VARIANTS)
+            + f"; dashboard / headless {tp['ratio_vs_headless']:.3f}, "
+            f"dashboard / headless-thread {tp['ratio_vs_headless_thread']:.3f}; "
+            "wall time outside the rounds (median): "
+            + ", ".join(f"{v} {tp['outside_rounds_s_median'][v]:.2f} s" for v in VARIANTS)
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

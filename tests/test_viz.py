@@ -300,6 +300,10 @@ def test_candidate_table_sorts_and_lists_pruned():
 
     both = viz.candidate_table_data(WithPruned(), sort_by="pruned_by")
     assert both["pruned_by"].iloc[0] == RULES[0] and both["pruned_by"].notna().sum() == 1
+    audited = WithPruned()
+    audited.pruned["gflops"] = [12.5]  # a pruned sample measured to audit its rule
+    row = viz.candidate_table_data(audited, sort_by="pruned_by").iloc[0]
+    assert row["gflops"] == 12.5 and pd.isna(row["trial"])
     assert len(viz.candidate_table_data(WithPruned(), include_pruned=False)) == 32
     hist = viz.history_of(rounds)
     assert len(viz.candidate_table_data(hist)) == 32  # a bare history has no pruned sample

@@ -42,7 +42,8 @@ def candidate_table_data(
     ascending : bool
         Sort order.
     include_pruned : bool
-        Add the pruned sample (``trial``, ``gflops`` empty; ``pruned_by`` names the rule).
+        Add the pruned sample (no ``trial``; ``pruned_by`` names the rule; ``gflops`` only
+        for samples that were measured anyway to audit the rule).
     limit : int, optional
         Keep the first ``limit`` rows after sorting.
     pruned : pandas.DataFrame, optional
@@ -75,7 +76,10 @@ def candidate_table_data(
                     "decisions": pruned["decisions"],
                     "pruned_by": pruned["rule"],
                 }
-            ).reindex(columns=CANDIDATE_COLUMNS)
+            )
+            if "gflops" in pruned.columns:  # audited samples were measured after all
+                part["gflops"] = pd.to_numeric(pruned["gflops"], errors="coerce")
+            part = part.reindex(columns=CANDIDATE_COLUMNS)
             frames.append(part)
     frames = [f for f in frames if len(f)]
     if not frames:
