@@ -95,8 +95,11 @@ def _broken_model(seed=0, num_threads=1):
     raise wb.WorkbenchError("this model cannot be built")
 
 
-def test_rule_checkboxes_toggle_the_sessions_enabled_rules():
-    """Uses the pruning API of the session (``session.pruning``)."""
+def test_rule_checkboxes_and_policy_selectors_change_the_session():
+    """Uses the session's pruning and search-policy API (``session.pruning``,
+    ``session.sketch_policy``, ``session.mutation_policy``)."""
+    from workbench import policies
+
     with wb.Session(TINY, pruning=[], **FAST) as s:
         dash = wb.Dashboard(s)
         assert set(dash.rule_checkboxes) == set(s.pruning.available)
@@ -106,6 +109,11 @@ def test_rule_checkboxes_toggle_the_sessions_enabled_rules():
         assert name in s.pruning.enabled
         dash.rule_checkboxes[name].value = False
         assert name not in s.pruning.enabled
+        assert list(dash.sketch_policy.options) == policies.SKETCH_POLICIES
+        assert list(dash.mutation_policy.options) == policies.MUTATION_POLICIES
+        dash.sketch_policy.value = "bandit"
+        dash.mutation_policy.value = "learned"
+        assert (s.sketch_policy, s.mutation_policy) == ("bandit", "learned")
 
 
 def test_compare_view_draws_median_and_band_per_config():

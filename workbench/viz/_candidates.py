@@ -79,6 +79,8 @@ def candidate_table_data(
             )
             if "gflops" in pruned.columns:  # audited samples were measured after all
                 part["gflops"] = pd.to_numeric(pruned["gflops"], errors="coerce")
+            if "error" in pruned.columns:
+                part["error"] = pruned["error"]
             part = part.reindex(columns=CANDIDATE_COLUMNS)
             frames.append(part)
     frames = [f for f in frames if len(f)]
