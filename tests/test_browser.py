@@ -176,8 +176,12 @@ def test_dashboard_step_in_jupyterlab(lab):
             page.screenshot(path=str(ARTIFACTS / "02-after-step.png"), full_page=True)
             assert after > before
             assert rows == 8  # one round of the tiny session: 8 measured candidates
-            # the empty figure's note is gone once there is data
-            assert "no data yet" not in page.locator(".wb-fig-convergence").first.inner_text()
+            # the empty figure's note and hidden axes are gone once there is data
+            conv = page.locator(".wb-fig-convergence").first
+            assert "no data yet" not in conv.inner_text()
+            titles = [t.text_content() for t in conv.locator(".g-xtitle, .g-x2title").all()]
+            assert titles == ["trials", "tuning seconds"]
+            assert conv.locator(".xtick").count() > 0
 
             # the sketch browser renders the loop nest of a sketch
             page.get_by_role("tab", name="Sketches").click()

@@ -13,12 +13,10 @@ __all__ = ["CandidateTable"]
 def _cell(value: Any, column: str) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    if column in ("gflops", "latency_us") and isinstance(value, float):
-        return f"{value:.2f}"
-    if column == "predicted" and isinstance(value, float):
-        return f"{value:.4g}"
-    if column in ("trial", "round", "sketch") and isinstance(value, float):
+    if column in ("trial", "round", "sketch", "measured") and isinstance(value, float):
         return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.2f}" if "gflops" in column or "latency" in column else f"{value:.4g}"
     text = str(value)
     if column == "error" and len(text) > 80:
         text = text[:77] + "..."
