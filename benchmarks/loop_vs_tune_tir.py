@@ -75,7 +75,17 @@ def _child(args: argparse.Namespace) -> None:
             wall = time.perf_counter() - start
             best = s.best.gflops
             trials = s.trials
-    print(json.dumps({"variant": args.variant, "seed": args.seed, "wall_s": wall, "best_gflops": best, "trials": trials}))
+    print(
+        json.dumps(
+            {
+                "variant": args.variant,
+                "seed": args.seed,
+                "wall_s": wall,
+                "best_gflops": best,
+                "trials": trials,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -97,9 +107,20 @@ def main() -> None:
         order = VARIANTS[seed % 3 :] + VARIANTS[: seed % 3]
         for variant in order:
             cmd = [
-                sys.executable, __file__, "--variant", variant, "--seed", str(seed),
-                "--workload", args.workload, "--trials", str(args.trials),
-                "--per-round", str(args.per_round), "--threads", str(args.threads),
+                sys.executable,
+                __file__,
+                "--variant",
+                variant,
+                "--seed",
+                str(seed),
+                "--workload",
+                args.workload,
+                "--trials",
+                str(args.trials),
+                "--per-round",
+                str(args.per_round),
+                "--threads",
+                str(args.threads),
             ]
             for attempt in range(2):
                 proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -110,7 +131,10 @@ def main() -> None:
                 raise SystemExit(f"{variant} seed {seed} failed twice")
             row = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append(row)
-            print(f"seed {seed} {variant:<26} {row['wall_s']:7.1f} s  {row['best_gflops']:7.1f} GFLOPS", flush=True)
+            print(
+                f"seed {seed} {variant:<26} {row['wall_s']:7.1f} s  {row['best_gflops']:7.1f} GFLOPS",
+                flush=True,
+            )
     summary = {}
     for variant in VARIANTS:
         wall_ratio, best_ratio = [], []
@@ -120,13 +144,19 @@ def main() -> None:
             wall_ratio.append(mine["wall_s"] / base["wall_s"])
             best_ratio.append(mine["best_gflops"] / base["best_gflops"])
         summary[variant] = {
-            "median_wall_s": statistics.median(r["wall_s"] for r in rows if r["variant"] == variant),
-            "median_best_gflops": statistics.median(r["best_gflops"] for r in rows if r["variant"] == variant),
+            "median_wall_s": statistics.median(
+                r["wall_s"] for r in rows if r["variant"] == variant
+            ),
+            "median_best_gflops": statistics.median(
+                r["best_gflops"] for r in rows if r["variant"] == variant
+            ),
             "median_wall_ratio": statistics.median(wall_ratio),
             "median_best_ratio": statistics.median(best_ratio),
         }
     print()
-    print("| variant | median wall s | median best GFLOPS | wall ratio vs tune_tir | best ratio vs tune_tir |")
+    print(
+        "| variant | median wall s | median best GFLOPS | wall ratio vs tune_tir | best ratio vs tune_tir |"
+    )
     print("|---|---|---|---|---|")
     for variant, s in summary.items():
         print(
