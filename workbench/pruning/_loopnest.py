@@ -53,6 +53,8 @@ class LoopNest:
         return out
 
     def shared_bytes(self) -> int:
+        """Bytes of shared memory allocated (as written in the schedule; see
+        :func:`compacted_shared_bytes` for the per-block footprint after lowering)."""
         return sum(b for _, scope, b in self.allocations if scope.startswith("shared"))
 
 
@@ -143,3 +145,24 @@ def loop_nest(func: Any) -> LoopNest:
 
     visit(func.body, ())
     return LoopNest(blocks, allocs)
+
+
+def compacted_shared_bytes(mod: Any) -> int:
+    """Shared memory per thread block once each buffer is compacted to the region a block uses.
+
+    A schedule allocates cache buffers at their full shape; TVM's lowering shrinks them to the
+    tile a block touches. This runs those lowering steps and sums the shared allocations.
+    """
+    import tvm
+    from tvm.s_tir import transform as st
+
+    seq = tvm.transform.Sequential(
+        [
+            st.LowerInitBlock(),
+            st.PlanAndUpdateBufferAllocationLocation(),
+            st.ConvertBlocksToOpaque(),
+            st.CompactBufferAllocation(),
+        ]
+    )
+    lowered = seq(mod)
+    return loop_nest(lowered).shared_bytes()

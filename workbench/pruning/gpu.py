@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ._base import Candidate, Rule, TargetFacts
+from ._loopnest import compacted_shared_bytes
 
 __all__ = ["ThreadsMultipleOfWarp", "ThreadsWithinLimit", "SharedMemoryLimit", "EnoughBlocks"]
 
@@ -41,11 +42,16 @@ class ThreadsWithinLimit(Rule):
 @dataclass
 class SharedMemoryLimit(Rule):
     name = "shared-memory-limit"
-    rationale = "shared memory (LDS) per block above the device limit cannot launch"
+    rationale = "shared memory (LDS) above half the per-block limit keeps under two blocks resident"
     targets = ("gpu",)
+    fraction: float = 0.5
 
     def prunes(self, cand: Candidate, facts: TargetFacts) -> bool:
-        return cand.nest.shared_bytes() > facts.max_shared_memory_per_block
+        # MetaSchedule's VerifyGPUCode already rejects blocks over the hard limit; this rule keeps
+        # room for a second resident block. Cache buffers are measured after compaction.
+        if cand.nest.shared_bytes() <= self.fraction * facts.max_shared_memory_per_block:
+            return False
+        return compacted_shared_bytes(cand.sch.mod) > self.fraction * facts.max_shared_memory_per_block
 
 
 @dataclass
