@@ -158,6 +158,11 @@ class Session:
         with more, MetaSchedule's dynamic thread scheduling makes them vary run to run.
     measure : MeasureSettings or dict, optional
         Builder and timer settings.
+    pretrain : list of str, optional
+        Run directories of earlier runs (single-task or multi-task model runs) whose measured
+        records train the cost model before the first round (warm start). Each run's records
+        are replayed on that run's own workload. Ignored when a resumed run restores its saved
+        cost model (which already holds them).
     """
 
     def __init__(
@@ -171,6 +176,7 @@ class Session:
         search: dict[str, Any] | None = None,
         search_threads: int = 1,
         measure: MeasureSettings | dict[str, Any] | None = None,
+        pretrain: Iterable[str | Path] | None = None,
     ):
         from . import cost_models
 
@@ -198,16 +204,25 @@ class Session:
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self._log = RunLog(self.work_dir) if self.work_dir is not None else None
         self._rounds: list[dict[str, Any]] = []
+        stored_pretrain: list[str] = []
         if self._log is not None and self._log.exists():
-            self._check_same_run(self._log.read_manifest())
+            man = self._log.read_manifest()
+            self._check_same_run(man)
             self._rounds = self._log.read_rounds()
+            stored_pretrain = list(man.get("pretrain") or [])
 
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._exhausted = False
         self._setup_tvm()
         self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
-        self._restore_from_database()
+        if isinstance(pretrain, str | Path):
+            pretrain = [pretrain]
+        self._pretrain_dirs = [str(d) for d in (pretrain or [])] or stored_pretrain
+        self.model_restored = self._load_model()
+        if not self.model_restored:
+            self._pretrain([str(d) for d in (pretrain or [])])
+        self._restore_from_database(train=not self.model_restored)
         self._write_manifest()
 
     # ------------------------------------------------------------------ construction
@@ -332,16 +347,103 @@ class Session:
             )
         return candidates, results
 
-    def _restore_from_database(self) -> None:
-        """On resume: remember what was measured and train the cost model on it."""
+    def _restore_from_database(self, train: bool = True) -> None:
+        """On resume: remember what was measured and (unless the saved model was restored)
+        train the cost model on it."""
         from tvm_ffi import structural_hash
 
         if not self._rounds and self.work_dir is None:
             return
         candidates, results = self._measured_candidates()
         self._measured_hashes = {structural_hash(c.sch.mod) for c in candidates}
-        if candidates:
+        if candidates and train:
             self._cost_model.update(self._ctx, candidates, results)
+
+    # ------------------------------------------------------------------ cost model files
+    def _model_path(self, name: str | None = None) -> Path | None:
+        from . import cost_models
+
+        if self.work_dir is None:
+            return None
+        return self.work_dir / cost_models.filename(name or self._cost_model_name)
+
+    def _load_model(self) -> bool:
+        """Restore the cost model saved in the run directory; False when there is none."""
+        from . import cost_models
+
+        path = self._model_path()
+        if path is None or not path.exists() or not self._rounds:
+            return False
+        try:
+            cost_models.load(self._cost_model, path)
+        except Exception as err:  # a damaged file: fall back to retraining from the database
+            import warnings
+
+            warnings.warn(
+                f"could not load {path} ({err}); retraining from the database", stacklevel=2
+            )
+            self._cost_model = _recreate(self._cost_model_name, self.seed, self._cores)
+            return False
+        return True
+
+    def _save_model(self) -> None:
+        from . import cost_models
+
+        path = self._model_path()
+        if path is not None:
+            cost_models.save(self._cost_model, path)
+
+    def _pretrain(self, dirs: list[str]) -> None:
+        """Train the cost model on the measured records of other runs' directories."""
+        from .cost_models.data import load_run_records
+
+        own = self.work_dir.resolve() if self.work_dir is not None else None
+        for d in dirs:
+            for recs in load_run_records(d):
+                if own is not None and recs.directory.resolve() == own:
+                    continue
+                if recs.candidates:
+                    self._cost_model.update(recs.context, recs.candidates, recs.results)
+
+    def feature_importance(self):
+        """Gain importance of the 164 per-store feature dimensions in the current cost model.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per dimension, most important first: ``feature`` (name), ``group``,
+            ``index``, ``gain``, ``share`` (of the total gain) and ``kept`` (whether the model
+            uses the dimension: all for full models, the selected ones for ``fi-reduced``).
+
+        Raises
+        ------
+        WorkbenchError
+            For a model without importances (``random``) or one not trained yet.
+        """
+        import numpy as np
+        import pandas as pd
+
+        from . import cost_models
+        from .cost_models.feature_names import FEATURE_NAMES, feature_group
+
+        gain = cost_models.feature_importance(self._cost_model)
+        cols = getattr(getattr(self._cost_model, "_inst", None), "columns", None)
+        kept = np.ones(len(gain), dtype=bool)
+        if cols is not None:
+            kept[:] = False
+            kept[np.asarray(cols)] = True
+        total = gain.sum()
+        frame = pd.DataFrame(
+            {
+                "feature": FEATURE_NAMES,
+                "group": [feature_group(i) for i in range(len(FEATURE_NAMES))],
+                "index": np.arange(len(FEATURE_NAMES)),
+                "gain": gain,
+                "share": gain / total if total > 0 else np.zeros_like(gain),
+                "kept": kept,
+            }
+        )
+        return frame.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
 
     def _write_manifest(self) -> None:
         if self._log is None:
@@ -359,6 +461,7 @@ class Session:
                 "search": self.search_settings,
                 "search_threads": self.search_threads,
                 "measure": self.measure.to_dict(),
+                "pretrain": self._pretrain_dirs,
                 "sketches": [{"id": s.id, "rules": s.rules} for s in self._sketches],
             }
         )
@@ -382,6 +485,7 @@ class Session:
             self._cost_model, self._cost_model_name = model, name
             self._search_ready = False
             self._write_manifest()
+            self._save_model()
 
     @property
     def cost_model_object(self) -> Any:
@@ -596,6 +700,8 @@ class Session:
             if cands:
                 self._cost_model.update(self._ctx, cands, results)
             t_model_update = time.perf_counter() - t_upd
+            if cands:
+                self._save_model()
             self._ctx.notify_runner_results(cands, results)
             self._measured_hashes.update(hashes)
             for b in builds:
@@ -780,6 +886,12 @@ class Session:
             f"Session({self.task.spec!r}, target={self.target.name!r}, "
             f"cost_model={self.cost_model!r}, trials={self.trials}, best={best_txt})"
         )
+
+
+def _recreate(name: str, seed: int, cores: int) -> Any:
+    from . import cost_models
+
+    return cost_models.create(name, seed=seed, num_threads=cores)
 
 
 def _short_error(msg: str, limit: int = 2000) -> str:
