@@ -424,7 +424,7 @@ class Session:
         import pandas as pd
 
         from . import cost_models
-        from .cost_models.feature_names import FEATURE_NAMES, feature_group
+        from .cost_models.feature_layout import FEATURE_NAMES, feature_group
 
         gain = cost_models.feature_importance(self._cost_model)
         cols = getattr(getattr(self._cost_model, "_inst", None), "columns", None)

@@ -158,8 +158,8 @@ def load(model: Any, path: str | Any) -> None:
 
 
 def feature_names() -> list[str]:
-    """Names of the 164 per-store feature dimensions (see :mod:`.feature_names`)."""
-    from .feature_names import FEATURE_NAMES
+    """Names of the 164 per-store feature dimensions (see :mod:`.feature_layout`)."""
+    from .feature_layout import FEATURE_NAMES
 
     return list(FEATURE_NAMES)
 

@@ -39,6 +39,12 @@ class FeatureModel(PyCostModel):
     retrain_growth : float
         Retrain only when the data grew by this share since the last training (``XGBModel``'s
         adaptive training uses 0.2); 0 retrains on every update.
+    extract_threads : int
+        Threads for feature extraction (the search's own context may use fewer).
+    cache_size : int
+        Feature vectors kept per candidate module (keyed by its structural hash). The
+        evolutionary search scores many schedules again from one genetic iteration and one round
+        to the next, and extracting per-store features costs far more than hashing.
     """
 
     def __init__(
@@ -48,6 +54,8 @@ class FeatureModel(PyCostModel):
         num_threads: int = 1,
         warmup: int = 16,
         retrain_growth: float = 0.2,
+        extract_threads: int = 1,
+        cache_size: int = 20000,
     ) -> None:
         super().__init__()
         self.seed = seed
@@ -60,6 +68,12 @@ class FeatureModel(PyCostModel):
         self.booster: Any = None
         self.fits = 0
         self._rng = np.random.default_rng(seed)
+        self.extract_threads = max(1, int(extract_threads))
+        self.cache_size = cache_size
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._contexts: dict[int, tuple[Any, Any]] = {}
+        self.cache_hits = 0
+        self.cache_misses = 0
 
     # ------------------------------------------------------------------ MetaSchedule API
     def update(self, context: Any, candidates: list[Any], results: list[Any]) -> None:
@@ -68,7 +82,7 @@ class FeatureModel(PyCostModel):
 
         if not candidates:
             return
-        feats = extract_features(context, candidates)
+        feats = self._features(context, candidates)
         costs = [mean_cost(r) for r in results]
         self.add(shash2hex(context.mod), feats, costs)
 
@@ -77,8 +91,44 @@ class FeatureModel(PyCostModel):
         if not candidates:
             return np.zeros(0)
         if self.booster is None or self.data_size < self.warmup:
-            return self._rng.uniform(0, 1, len(candidates))
-        return self.predict_features(extract_features(context, candidates))
+            # Exactly what XGBModel does before it is trained (NumPy's global generator, which
+            # the session seeds): with the same seed, every model's first round is the same.
+            return np.random.uniform(0, 1, len(candidates))
+        return self.predict_features(self._features(context, candidates))
+
+    def _features(self, context: Any, candidates: list[Any]) -> list[np.ndarray]:
+        """Per-store features of ``candidates``, from the cache where they were seen before."""
+        from tvm_ffi import structural_hash
+
+        keys = [structural_hash(c.sch.mod) for c in candidates]
+        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        self.cache_hits += len(keys) - len(missing)
+        self.cache_misses += len(missing)
+        fresh = {}
+        if missing:
+            ctx = self._extract_context(context)
+            for i, f in zip(missing, extract_features(ctx, [candidates[i] for i in missing])):
+                fresh[keys[i]] = f
+        out = [fresh[k] if k in fresh else self._cache[k] for k in keys]
+        for k, f in fresh.items():
+            self._cache[k] = f
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def _extract_context(self, context: Any) -> Any:
+        """``context``, or a copy with ``extract_threads`` threads for feature extraction."""
+        if self.extract_threads <= 1 or context.num_threads >= self.extract_threads:
+            return context
+        key = id(context)
+        if key not in self._contexts:
+            from tvm.s_tir.meta_schedule import TuneContext
+
+            clone = TuneContext(
+                context.mod, target=context.target, num_threads=self.extract_threads
+            )
+            self._contexts[key] = (context, clone)  # holds ``context`` so its id stays unique
+        return self._contexts[key][1]
 
     def save(self, path: str) -> None:
         """Write data, booster and state to ``path`` (an ``.npz`` file)."""
