@@ -10,6 +10,9 @@ harness' tables (``summary.csv/md``, ``runs.csv``, ``rounds.csv``) plus ``model_
     nohup python benchmarks/cost_models.py run --out benchmarks/results/cost_models \\
         > benchmarks/results/cost_models.log 2>&1 &
 
+``summarize``: the same tables from the run directories alone (only workload/seed pairs that
+every configuration finished), e.g. while or after ``run`` was interrupted.
+
 ``study`` (how the LightGBM objective and fi-reduced's label transform were chosen): on
 recorded data sets (``benchmarks/record_cost_model_data.py``), trains each variant on a random
 3/4 of the candidates and scores the held-out quarter (Spearman, top-8 recall), averaged over
@@ -37,44 +40,106 @@ CONFIGS = ["xgboost", "lightgbm", "fi-reduced"]
 
 
 def run(args: argparse.Namespace) -> None:
-    import pandas as pd
-
     import workbench as wb
 
-    out = Path(args.out)
     started = time.time()
-    res = wb.compare(
+    wb.compare(
         {name: {"cost_model": name} for name in args.configs},
         args.workloads,
         seeds=list(range(args.seeds)),
         trials=args.trials,
-        out_dir=out,
+        out_dir=args.out,
         trials_per_round=args.per_round,
         measure={"min_repeat_ms": args.min_repeat_ms},
         progress=True,
     )
-    rounds = res.rounds
-    cols = [c for c in ("model_update_s", "model_predict_s", "search_s") if c in rounds]
-    times = rounds.groupby(["workload", "config"])[cols].median().reset_index()
-    model_rows = []
-    for (wl, cfg), g in rounds.groupby(["workload", "config"]):
-        row = {"workload": wl, "config": cfg}
-        for c in ("model_spearman", "model_pairwise_accuracy", "model_topk_recall"):
-            if c in g:
-                # the first round is scored before the model saw any data: leave it out
-                row[c] = float(g[g["round"] > 0][c].mean())
-        model_rows.append(row)
-    quality = pd.DataFrame(model_rows)
+    args.wall_min = (time.time() - started) / 60
+    summarize(args)
+
+
+def _load_runs(root: Path, configs: list[str], trials: int):
+    """Histories and round tables of the finished runs under ``root/runs``."""
+    import pandas as pd
+
+    from workbench.records import RunLog, history_frame, rounds_frame
+
+    hist, rnds = [], []
+    for man in sorted(root.glob("runs/*/*/seed*/workbench.json")):
+        run_dir = man.parent
+        config, seed = run_dir.parent.name, int(run_dir.name[len("seed") :])
+        if config not in configs:
+            continue
+        log = RunLog(run_dir)
+        rounds = log.read_rounds()
+        if sum(len(r["candidates"]) for r in rounds) < trials:
+            continue  # unfinished
+        spec = log.read_manifest()["workload"]
+        h = history_frame(rounds).head(trials)
+        h.insert(0, "seed", seed)
+        h.insert(0, "config", config)
+        h.insert(0, "workload", spec)
+        hist.append(h)
+        r = rounds_frame(rounds)
+        r.insert(0, "seed", seed)
+        r.insert(0, "config", config)
+        r.insert(0, "workload", spec)
+        rnds.append(r)
+    return pd.concat(hist, ignore_index=True), pd.concat(rnds, ignore_index=True)
+
+
+def summarize(args: argparse.Namespace) -> None:
+    """Tables from the run directories: only (workload, seed) pairs every config finished."""
+    from workbench.comparison import _summarize
+
+    out = Path(args.out)
+    runs, rounds = _load_runs(out, args.configs, args.trials)
+    done = runs.groupby(["workload", "seed"])["config"].nunique()
+    complete = {k for k, v in done.items() if v == len(args.configs)}
+    keep = [(w, s) in complete for w, s in zip(runs.workload, runs.seed)]
+    runs = runs[keep]
+    rounds = rounds[[(w, s) in complete for w, s in zip(rounds.workload, rounds.seed)]]
+    summary, _ = _summarize(runs, list(args.configs), None)
+    summary.to_csv(out / "summary.csv", index=False)
+    runs.to_csv(out / "runs.csv", index=False)
+    rounds.to_csv(out / "rounds.csv", index=False)
+
+    cols = ["model_update_s", "model_predict_s", "search_s", "build_s", "total_s"]
+    times = rounds.groupby(["workload", "config"], sort=False)[cols].median().reset_index()
+    later = rounds[rounds["round"] > 0]  # round 0 is scored before any model saw data
+    quality = (
+        later.groupby(["workload", "config"], sort=False)[
+            ["model_spearman", "model_pairwise_accuracy", "model_topk_recall"]
+        ]
+        .mean()
+        .reset_index()
+    )
     times = times.merge(quality, on=["workload", "config"])
     times.to_csv(out / "model_times.csv", index=False)
+    noise = _round0_noise(runs)
+    seeds = sorted({s for _, s in complete})
+    wall = getattr(args, "wall_min", None)
+    summary_cols = [
+        "workload",
+        "config",
+        "seeds",
+        "final_best_gflops",
+        "final_best_ratio",
+        "trials_to_quality",
+        "trials_ratio",
+        "seconds_to_quality",
+        "seconds_ratio",
+        "reached",
+        "total_seconds",
+    ]
     report = [
-        f"Workloads: {len(args.workloads)}, seeds: {args.seeds}, trials: {args.trials}, "
-        f"trials per round: {args.per_round}, min_repeat_ms: {args.min_repeat_ms}; "
-        f"benchmark wall time {(time.time() - started) / 60:.1f} min.",
+        f"Workloads: {runs.workload.nunique()}, seeds: {seeds} (pairs finished by every config: "
+        f"{len(complete)}), trials: {args.trials}, trials per round: {args.per_round}, "
+        f"min_repeat_ms: {args.min_repeat_ms}"
+        + (f"; benchmark wall time {wall:.1f} min." if wall else "."),
         "",
-        "### Time and trials to the baseline's median final best",
+        "### Time and trials to the baseline's median final best (medians over seeds)",
         "",
-        res.markdown(),
+        _markdown(summary[summary_cols]),
         "",
         "### Per-round model cost (median seconds) and ranking quality (mean over rounds >= 1)",
         "",
@@ -82,10 +147,37 @@ def run(args: argparse.Namespace) -> None:
         "",
         "### Ratios to xgboost, median over workloads",
         "",
-        _markdown(_overall(res.summary)),
+        _markdown(_overall(summary)),
+        "",
+        "### Measurement noise: the same round-0 candidates measured once per config",
+        "",
+        "Round 0 is identical for every config of a seed (same search seed, same random "
+        "scores before any training), so its best measured GFLOPS differs only by noise.",
+        "",
+        _markdown(noise),
     ]
     (out / "report.md").write_text("\n".join(report) + "\n")
     print("\n".join(report))
+
+
+def _round0_noise(runs):
+    import pandas as pd
+
+    r0 = runs[runs["round"] == 0]
+    best = r0.groupby(["workload", "seed", "config"])["gflops"].max().reset_index()
+    rows = []
+    for (wl, seed), g in best.groupby(["workload", "seed"]):
+        vals = g["gflops"].to_numpy()
+        rows.append(
+            {
+                "workload": wl,
+                "seed": seed,
+                "round0_best_min": float(vals.min()),
+                "round0_best_max": float(vals.max()),
+                "max_over_min": float(vals.max() / vals.min()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _overall(summary):
@@ -207,13 +299,19 @@ def main() -> None:
     r.add_argument("--trials", type=int, default=128)
     r.add_argument("--per-round", type=int, default=32)
     r.add_argument("--min-repeat-ms", type=int, default=40)
+    m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
+    m.add_argument("--out", default="benchmarks/results/cost_models")
+    m.add_argument("--configs", nargs="+", default=CONFIGS)
+    m.add_argument("--trials", type=int, default=128)
+    m.add_argument("--per-round", type=int, default=32)
+    m.add_argument("--min-repeat-ms", type=int, default=40)
     s = sub.add_parser("study", help="objective / label-transform study on recorded data")
     s.add_argument("data", nargs="+")
     s.add_argument("--splits", type=int, default=10)
     s.add_argument("--out", default=None)
     a = p.parse_args()
     print(json.dumps({k: v for k, v in vars(a).items()}), file=sys.stderr)
-    run(a) if a.cmd == "run" else study(a)
+    {"run": run, "summarize": summarize, "study": study}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ def test_resume_restores_the_saved_model(name, tmp_path):
     feats, _ = _recorded()
     work = tmp_path / "run"
     with wb.Session(TINY, cost_model=name, work_dir=work, seed=0, **FAST) as s:
-        s.run(16)
+        s.run(8)
         model = s.cost_model_object
         expected = cm.predict_features(model, feats[:32])
     assert (work / cm.filename(name)).exists()
@@ -175,9 +175,9 @@ def test_resume_restores_the_saved_model(name, tmp_path):
             cm.predict_features(resumed.cost_model_object, feats[:32]), expected
         )
         if name != "random":
-            assert resumed.cost_model_object.data_size == 16
+            assert resumed.cost_model_object.data_size == 8
         resumed.step()  # and the restored model goes on learning
-        assert resumed.trials == 24
+        assert resumed.trials == 16
     finally:
         resumed.close()
 
