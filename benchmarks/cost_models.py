@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> None:
     wb.compare(
         {name: {"cost_model": name} for name in args.configs},
         args.workloads,
-        seeds=list(range(args.seeds)),
+        seeds=list(range(args.first_seed, args.first_seed + args.seeds)),
         trials=args.trials,
         out_dir=args.out,
         trials_per_round=args.per_round,
@@ -296,6 +296,9 @@ def main() -> None:
     r.add_argument("--workloads", nargs="+", default=WORKLOADS)
     r.add_argument("--configs", nargs="+", default=CONFIGS)
     r.add_argument("--seeds", type=int, default=3)
+    r.add_argument(
+        "--first-seed", type=int, default=0, help="seeds are first-seed .. first-seed+seeds-1"
+    )
     r.add_argument("--trials", type=int, default=128)
     r.add_argument("--per-round", type=int, default=32)
     r.add_argument("--min-repeat-ms", type=int, default=40)
