@@ -34,8 +34,4 @@ def test_partial_topk_and_small_batches():
 
 def test_ties_share_ranks():
     assert spearman([1, 1, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486832980505138)
-    assert set(ranking_metrics([1, 2, 3], [1, 2, 3])) == {
-        "spearman",
-        "pairwise_accuracy",
-        "topk_recall",
-    }
+    assert set(ranking_metrics([1, 2, 3], [1, 2, 3])) == {"spearman", "pairwise_accuracy", "topk_recall"}
