@@ -295,7 +295,7 @@ def compare(
                             "best_gflops": r["best_gflops"],
                             "elapsed_s": r["elapsed_s"],
                             **{f"{k}_s": v for k, v in r["times"].items()},
-                            **{k: v for k, v in r.items() if k.startswith("model_")},
+                            **{f"model_{k}": v for k, v in (r.get("model") or {}).items()},
                         }
                         for r in session.rounds
                     ]

@@ -198,6 +198,11 @@ class Session:
     builder : optional
         A MetaSchedule builder to use instead of making one (the tasks of a
         :class:`~workbench.ModelSession` share one worker pool); the session does not close it.
+    pretrain : list of str, optional
+        Run directories of earlier runs (single-task or multi-task model runs) whose measured
+        records train the cost model before the first round (warm start). Each run's records
+        are replayed on that run's own workload. Ignored when a resumed run restores its saved
+        cost model (which already holds them).
     """
 
     def __init__(
@@ -219,6 +224,7 @@ class Session:
         tracker: str | None = None,
         key: str | None = None,
         builder: Any = None,
+        pretrain: Iterable[str | Path] | None = None,
     ):
         from . import cost_models
         from .policies import MUTATION_POLICIES, SKETCH_POLICIES
@@ -262,9 +268,12 @@ class Session:
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self._log = RunLog(self.work_dir) if self.work_dir is not None else None
         self._rounds: list[dict[str, Any]] = []
+        stored_pretrain: list[str] = []
         if self._log is not None and self._log.exists():
-            self._check_same_run(self._log.read_manifest())
+            man = self._log.read_manifest()
+            self._check_same_run(man)
             self._rounds = self._log.read_rounds()
+            stored_pretrain = list(man.get("pretrain") or [])
 
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -272,7 +281,13 @@ class Session:
         self._shared_builder = builder
         self._setup_tvm()
         self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
-        self._restore_from_database()
+        if isinstance(pretrain, str | Path):
+            pretrain = [pretrain]
+        self._pretrain_dirs = [str(d) for d in (pretrain or [])] or stored_pretrain
+        self.model_restored = self._load_model()
+        if not self.model_restored:
+            self._pretrain([str(d) for d in (pretrain or [])])
+        self._restore_from_database(train=not self.model_restored)
         self._write_manifest()
 
     # ------------------------------------------------------------------ construction
@@ -466,8 +481,9 @@ class Session:
             )
         return candidates, results
 
-    def _restore_from_database(self) -> None:
-        """On resume: remember what was measured and train the cost model on it."""
+    def _restore_from_database(self, train: bool = True) -> None:
+        """On resume: remember what was measured and (unless the saved model was restored)
+        train the cost model on it."""
         from tvm_ffi import structural_hash
 
         if not self._rounds and self.work_dir is None:
@@ -488,8 +504,94 @@ class Session:
                 if c.get("mutator") and c.get("improved") is not None
             )
         self._allocation = self._sketch_policy.allocation()
-        if candidates:
+        if candidates and train:
             self._cost_model.update(self._model_ctx, candidates, results)
+
+    # ------------------------------------------------------------------ cost model files
+    def _model_path(self, name: str | None = None) -> Path | None:
+        from . import cost_models
+
+        if self.work_dir is None:
+            return None
+        return self.work_dir / cost_models.filename(name or self._cost_model_name)
+
+    def _load_model(self) -> bool:
+        """Restore the cost model saved in the run directory; False when there is none."""
+        from . import cost_models
+
+        path = self._model_path()
+        if path is None or not path.exists() or not self._rounds:
+            return False
+        try:
+            cost_models.load(self._cost_model, path)
+        except Exception as err:  # a damaged file: fall back to retraining from the database
+            import warnings
+
+            warnings.warn(
+                f"could not load {path} ({err}); retraining from the database", stacklevel=2
+            )
+            self._cost_model = _recreate(self._cost_model_name, self.seed, self._cores)
+            return False
+        return True
+
+    def _save_model(self) -> None:
+        from . import cost_models
+
+        path = self._model_path()
+        if path is not None:
+            cost_models.save(self._cost_model, path)
+
+    def _pretrain(self, dirs: list[str]) -> None:
+        """Train the cost model on the measured records of other runs' directories."""
+        from .cost_models.data import load_run_records
+
+        own = self.work_dir.resolve() if self.work_dir is not None else None
+        for d in dirs:
+            for recs in load_run_records(d):
+                if own is not None and recs.directory.resolve() == own:
+                    continue
+                if recs.candidates:
+                    self._cost_model.update(recs.context, recs.candidates, recs.results)
+
+    def feature_importance(self):
+        """Gain importance of the 164 per-store feature dimensions in the current cost model.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per dimension, most important first: ``feature`` (name), ``group``,
+            ``index``, ``gain``, ``share`` (of the total gain) and ``kept`` (whether the model
+            uses the dimension: all for full models, the selected ones for ``fi-reduced``).
+
+        Raises
+        ------
+        WorkbenchError
+            For a model without importances (``random``) or one not trained yet.
+        """
+        import numpy as np
+        import pandas as pd
+
+        from . import cost_models
+        from .cost_models.feature_layout import FEATURE_NAMES, feature_group
+
+        gain = cost_models.feature_importance(self._cost_model)
+        cols = getattr(getattr(self._cost_model, "_inst", None), "columns", None)
+        kept = np.ones(len(gain), dtype=bool)
+        if cols is not None:
+            kept[:] = False
+            kept[np.asarray(cols)] = True
+        total = gain.sum()
+        frame = pd.DataFrame(
+            {
+                "feature": FEATURE_NAMES,
+                "group": [feature_group(i) for i in range(len(FEATURE_NAMES))],
+                "index": np.arange(len(FEATURE_NAMES)),
+                "gain": gain,
+                "share": gain / total if total > 0 else np.zeros_like(gain),
+                "kept": kept,
+            }
+        )
+        return frame.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
 
     def _write_manifest(self) -> None:
         if self._log is None:
@@ -524,6 +626,7 @@ class Session:
                 "sketch_policy": self._sketch_policy_name,
                 "mutation_policy": self._mutation_policy_name,
                 "audit": self.pruning.audit,
+                "pretrain": self._pretrain_dirs,
                 "sketches": [{"id": s.id, "rules": s.rules} for s in self._sketches],
             }
         )
@@ -548,6 +651,7 @@ class Session:
             self._cost_model, self._cost_model_name = model, name
             self._search_ready = False
             self._write_manifest()
+            self._save_model()
 
     @property
     def cost_model_object(self) -> Any:
@@ -823,6 +927,8 @@ class Session:
             if cands:
                 self._cost_model.update(self._model_ctx, cands, results)
             t_model_update = time.perf_counter() - t_upd
+            if cands:
+                self._save_model()
             self._ctx.notify_runner_results(cands, results)
             self._measured_hashes.update(hashes)
             t_update = time.perf_counter() - t0
@@ -1331,6 +1437,12 @@ def _stored_task(work_dir: Path, man: dict[str, Any]) -> Task | str:
         flops=man.get("flops"),
         info=man.get("task_info"),
     )
+
+
+def _recreate(name: str, seed: int, cores: int) -> Any:
+    from . import cost_models
+
+    return cost_models.create(name, seed=seed, num_threads=cores)
 
 
 def _short_error(msg: str, limit: int = 2000) -> str:

@@ -51,7 +51,9 @@ class SharedMemoryLimit(Rule):
         # room for a second resident block. Cache buffers are measured after compaction.
         if cand.nest.shared_bytes() <= self.fraction * facts.max_shared_memory_per_block:
             return False
-        return compacted_shared_bytes(cand.sch.mod) > self.fraction * facts.max_shared_memory_per_block
+        return (
+            compacted_shared_bytes(cand.sch.mod) > self.fraction * facts.max_shared_memory_per_block
+        )
 
 
 @dataclass

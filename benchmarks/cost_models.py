@@ -1,0 +1,321 @@
+"""Cost models compared: XGBoost (MetaSchedule's baseline) vs LightGBM vs fi-reduced.
+
+Two parts:
+
+``run`` (the measurement): with :func:`workbench.compare` on four CPU workloads, three seeds and
+128 trials each, every configuration with the same search and measurement settings. Writes the
+harness' tables (``summary.csv/md``, ``runs.csv``, ``rounds.csv``) plus ``model_times.csv``
+(per-round model update and predict seconds) and ``report.md`` under ``--out``::
+
+    nohup python benchmarks/cost_models.py run --out benchmarks/results/cost_models \\
+        > benchmarks/results/cost_models.log 2>&1 &
+
+``summarize``: the same tables from the run directories alone (only workload/seed pairs that
+every configuration finished), e.g. while or after ``run`` was interrupted.
+
+``study`` (how the LightGBM objective and fi-reduced's label transform were chosen): on
+recorded data sets (``benchmarks/record_cost_model_data.py``), trains each variant on a random
+3/4 of the candidates and scores the held-out quarter (Spearman, top-8 recall), averaged over
+splits; also reports the training time::
+
+    python benchmarks/cost_models.py study tests/data/cost_model_matmul128.npz other.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+WORKLOADS = [
+    "matmul:M=512,N=512,K=512",
+    "conv2d:N=1,C=64,H=56,W=56,K=64,R=3,S=3,stride=1,pad=1",
+    "depthwise_conv2d:N=1,C=96,H=112,W=112,R=3,S=3,stride=2,pad=1",
+    "dense:M=16,N=1000,K=2048",
+]
+CONFIGS = ["xgboost", "lightgbm", "fi-reduced"]
+
+
+def run(args: argparse.Namespace) -> None:
+    import workbench as wb
+
+    started = time.time()
+    wb.compare(
+        {name: {"cost_model": name} for name in args.configs},
+        args.workloads,
+        seeds=list(range(args.first_seed, args.first_seed + args.seeds)),
+        trials=args.trials,
+        out_dir=args.out,
+        trials_per_round=args.per_round,
+        measure={"min_repeat_ms": args.min_repeat_ms},
+        progress=True,
+    )
+    args.wall_min = (time.time() - started) / 60
+    summarize(args)
+
+
+def _load_runs(root: Path, configs: list[str], trials: int):
+    """Histories and round tables of the finished runs under ``root/runs``."""
+    import pandas as pd
+
+    from workbench.records import RunLog, history_frame, rounds_frame
+
+    hist, rnds = [], []
+    for man in sorted(root.glob("runs/*/*/seed*/workbench.json")):
+        run_dir = man.parent
+        config, seed = run_dir.parent.name, int(run_dir.name[len("seed") :])
+        if config not in configs:
+            continue
+        log = RunLog(run_dir)
+        rounds = log.read_rounds()
+        if sum(len(r["candidates"]) for r in rounds) < trials:
+            continue  # unfinished
+        spec = log.read_manifest()["workload"]
+        h = history_frame(rounds).head(trials)
+        h.insert(0, "seed", seed)
+        h.insert(0, "config", config)
+        h.insert(0, "workload", spec)
+        hist.append(h)
+        r = rounds_frame(rounds)
+        r.insert(0, "seed", seed)
+        r.insert(0, "config", config)
+        r.insert(0, "workload", spec)
+        rnds.append(r)
+    return pd.concat(hist, ignore_index=True), pd.concat(rnds, ignore_index=True)
+
+
+def summarize(args: argparse.Namespace) -> None:
+    """Tables from the run directories: only (workload, seed) pairs every config finished."""
+    from workbench.comparison import _summarize
+
+    out = Path(args.out)
+    runs, rounds = _load_runs(out, args.configs, args.trials)
+    done = runs.groupby(["workload", "seed"])["config"].nunique()
+    complete = {k for k, v in done.items() if v == len(args.configs)}
+    keep = [(w, s) in complete for w, s in zip(runs.workload, runs.seed)]
+    runs = runs[keep]
+    rounds = rounds[[(w, s) in complete for w, s in zip(rounds.workload, rounds.seed)]]
+    summary, _ = _summarize(runs, list(args.configs), None)
+    summary.to_csv(out / "summary.csv", index=False)
+    runs.to_csv(out / "runs.csv", index=False)
+    rounds.to_csv(out / "rounds.csv", index=False)
+
+    cols = ["model_update_s", "model_predict_s", "search_s", "build_s", "total_s"]
+    times = rounds.groupby(["workload", "config"], sort=False)[cols].median().reset_index()
+    later = rounds[rounds["round"] > 0]  # round 0 is scored before any model saw data
+    quality = (
+        later.groupby(["workload", "config"], sort=False)[
+            ["model_spearman", "model_pairwise_accuracy", "model_topk_recall"]
+        ]
+        .mean()
+        .reset_index()
+    )
+    times = times.merge(quality, on=["workload", "config"])
+    times.to_csv(out / "model_times.csv", index=False)
+    noise = _round0_noise(runs)
+    seeds = sorted({s for _, s in complete})
+    wall = getattr(args, "wall_min", None)
+    summary_cols = [
+        "workload",
+        "config",
+        "seeds",
+        "final_best_gflops",
+        "final_best_ratio",
+        "trials_to_quality",
+        "trials_ratio",
+        "seconds_to_quality",
+        "seconds_ratio",
+        "reached",
+        "total_seconds",
+    ]
+    report = [
+        f"Workloads: {runs.workload.nunique()}, seeds: {seeds} (pairs finished by every config: "
+        f"{len(complete)}), trials: {args.trials}, trials per round: {args.per_round}, "
+        f"min_repeat_ms: {args.min_repeat_ms}"
+        + (f"; benchmark wall time {wall:.1f} min." if wall else "."),
+        "",
+        "### Time and trials to the baseline's median final best (medians over seeds)",
+        "",
+        _markdown(summary[summary_cols]),
+        "",
+        "### Per-round model cost (median seconds) and ranking quality (mean over rounds >= 1)",
+        "",
+        _markdown(times),
+        "",
+        "### Ratios to xgboost, median over workloads",
+        "",
+        _markdown(_overall(summary)),
+        "",
+        "### Measurement noise: the same round-0 candidates measured once per config",
+        "",
+        "Round 0 is identical for every config of a seed (same search seed, same random "
+        "scores before any training), so its best measured GFLOPS differs only by noise.",
+        "",
+        _markdown(noise),
+    ]
+    (out / "report.md").write_text("\n".join(report) + "\n")
+    print("\n".join(report))
+
+
+def _round0_noise(runs):
+    import pandas as pd
+
+    r0 = runs[runs["round"] == 0]
+    best = r0.groupby(["workload", "seed", "config"])["gflops"].max().reset_index()
+    rows = []
+    for (wl, seed), g in best.groupby(["workload", "seed"]):
+        vals = g["gflops"].to_numpy()
+        rows.append(
+            {
+                "workload": wl,
+                "seed": seed,
+                "round0_best_min": float(vals.min()),
+                "round0_best_max": float(vals.max()),
+                "max_over_min": float(vals.max() / vals.min()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _overall(summary):
+    import pandas as pd
+
+    rows = []
+    for cfg, g in summary.groupby("config", sort=False):
+        rows.append(
+            {
+                "config": cfg,
+                "seconds_ratio": float(g["seconds_ratio"].median()),
+                "trials_ratio": float(g["trials_ratio"].median()),
+                "final_best_ratio": float(g["final_best_ratio"].median()),
+                "reached": ", ".join(g["reached"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _markdown(df) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("inf" if math.isinf(v) else "nan" if v != v else f"{v:.3g}")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- the objective study
+VARIANTS = {
+    "xgboost": ("xgboost", {}),
+    "lightgbm/regression": ("lightgbm", {"objective": "regression"}),
+    "lightgbm/rank": ("lightgbm", {"objective": "rank"}),
+    "lightgbm/lambdarank": ("lightgbm", {"objective": "lambdarank"}),
+    "fi-reduced/quantile": ("fi-reduced", {"labels": "quantile"}),
+    "fi-reduced/power": ("fi-reduced", {"labels": "power"}),
+    "fi-reduced/none": ("fi-reduced", {"labels": "none"}),
+    "fi-reduced/rank+quantile": ("fi-reduced", {"objective": "rank", "labels": "quantile"}),
+    "random": ("random", {}),
+}
+
+
+def _make(name: str, kwargs: dict, seed: int):
+    import importlib
+
+    import workbench.cost_models as cm
+
+    if not kwargs:
+        return cm.create(name, seed=seed, num_threads=1)
+    mod = importlib.import_module(
+        {
+            "lightgbm": "workbench.cost_models.lightgbm",
+            "fi-reduced": "workbench.cost_models.fi_reduced",
+        }[name]
+    )
+    return mod.make(seed=seed, **kwargs)
+
+
+def study(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    import workbench.cost_models as cm
+
+    rows = []
+    for path in args.data:
+        z = np.load(path)
+        feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
+        costs = z["costs"]
+        for variant, (name, kwargs) in VARIANTS.items():
+            for split in range(args.splits):
+                rng = np.random.default_rng(split)
+                perm = rng.permutation(len(feats))
+                cut = len(feats) * 3 // 4
+                tr, te = perm[:cut], perm[cut:]
+                model = _make(name, kwargs, split)
+                t0 = time.perf_counter()
+                cm.fit_features(model, "g", [feats[i] for i in tr], costs[tr])
+                fit_s = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                pred = cm.predict_features(model, [feats[i] for i in te])
+                pred_s = time.perf_counter() - t0
+                thr = 1.0 / costs[te]
+                top_true = set(np.argsort(-thr)[:8])
+                top_pred = set(np.argsort(-pred)[:8])
+                rows.append(
+                    {
+                        "data": Path(path).stem,
+                        "variant": variant,
+                        "spearman": float(spearmanr(pred, thr)[0]),
+                        "top8_recall": len(top_true & top_pred) / 8,
+                        "best_pred_rank_pct": float((thr > thr[int(np.argmax(pred))]).mean() * 100),
+                        "fit_s": fit_s,
+                        "predict_s": pred_s,
+                    }
+                )
+    df = pd.DataFrame(rows)
+    table = df.groupby(["data", "variant"], sort=False).mean(numeric_only=True).reset_index()
+    text = _markdown(table)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="the comparison on real tuning runs")
+    r.add_argument("--out", default="benchmarks/results/cost_models")
+    r.add_argument("--workloads", nargs="+", default=WORKLOADS)
+    r.add_argument("--configs", nargs="+", default=CONFIGS)
+    r.add_argument("--seeds", type=int, default=3)
+    r.add_argument(
+        "--first-seed", type=int, default=0, help="seeds are first-seed .. first-seed+seeds-1"
+    )
+    r.add_argument("--trials", type=int, default=128)
+    r.add_argument("--per-round", type=int, default=32)
+    r.add_argument("--min-repeat-ms", type=int, default=40)
+    m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
+    m.add_argument("--out", default="benchmarks/results/cost_models")
+    m.add_argument("--configs", nargs="+", default=CONFIGS)
+    m.add_argument("--trials", type=int, default=128)
+    m.add_argument("--per-round", type=int, default=32)
+    m.add_argument("--min-repeat-ms", type=int, default=40)
+    s = sub.add_parser("study", help="objective / label-transform study on recorded data")
+    s.add_argument("data", nargs="+")
+    s.add_argument("--splits", type=int, default=10)
+    s.add_argument("--out", default=None)
+    a = p.parse_args()
+    print(json.dumps({k: v for k, v in vars(a).items()}), file=sys.stderr)
+    {"run": run, "summarize": summarize, "study": study}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
