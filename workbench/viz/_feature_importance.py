@@ -15,8 +15,8 @@ def feature_importance_data(source: Any, top: int | None = 20):
     Parameters
     ----------
     source : pandas.DataFrame, Session or None
-        A frame with columns ``feature, importance`` (what ``Session.feature_importance()``
-        returns), or a session to ask; ``None`` or a session without the method gives an empty
+        A frame with columns ``feature`` and ``importance`` (or ``gain``, as
+        ``Session.feature_importance()`` returns), or a session to ask; ``None`` or a session without the method gives an empty
         frame.
     top : int, optional
         Keep this many features (all when ``None``).
@@ -35,7 +35,8 @@ def feature_importance_data(source: Any, top: int | None = 20):
         frame = fn() if callable(fn) else None
     if frame is None or not len(frame):
         return pd.DataFrame(columns=cols)
-    out = frame[["feature", "importance"]].copy()
+    value = "importance" if "importance" in frame.columns else "gain"
+    out = frame[["feature", value]].rename(columns={value: "importance"})
     out["feature"] = out["feature"].astype(str)
     out["importance"] = pd.to_numeric(out["importance"], errors="coerce").fillna(0.0)
     total = out["importance"].abs().sum()
