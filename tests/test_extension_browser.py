@@ -287,7 +287,11 @@ def test_run_view_from_file_browser_and_live_refresh(lab, page, tuned_run):
     from playwright.sync_api import expect
 
     expect(view.locator(".wb-round-table tbody tr")).to_have_count(3, timeout=TIMEOUT_MS)
-    expect(chart.locator("circle.wb-point")).to_have_count(24)
+    # a resumed search may drop a re-proposed candidate, so count what the log holds
+    rounds = (lab["root"] / "runs" / "mm64" / "rounds.jsonl").read_text().splitlines()
+    measured = sum(len(json.loads(line)["candidates"]) for line in rounds)
+    assert 16 < measured <= 24
+    expect(chart.locator("circle.wb-point")).to_have_count(measured)
     assert int(view.get_attribute("data-renders")) > renders
     # Polls that find nothing new do not re-render (after one more poll has seen the
     # writer's last files).
