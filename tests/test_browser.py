@@ -65,9 +65,11 @@ def _require_browser() -> None:
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 with the smoke notebook in a temporary root."""
+@pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
+def lab(request, tmp_path_factory):
+    """A JupyterLab 4 or Notebook 7 server on 127.0.0.1 with the smoke notebook in a temporary
+    root."""
+    app = request.param
     _require_browser()
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
@@ -85,17 +87,23 @@ def lab(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            app,
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}",
             "--ServerApp.open_browser=False",
             f"--ServerApp.root_dir={root}",
-            f"--LabApp.workspaces_dir={base / 'workspaces'}",
-            f"--LabApp.user_settings_dir={base / 'settings'}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
+            *(
+                [
+                    f"--LabApp.workspaces_dir={base / 'workspaces'}",
+                    f"--LabApp.user_settings_dir={base / 'settings'}",
+                    "--LabApp.expose_app_in_browser=True",
+                    "--LabApp.news_url=None",
+                ]
+                if app == "jupyterlab"
+                else ["--JupyterNotebookApp.expose_app_in_browser=True"]
+            ),
             *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
         ],
         stdout=log,
@@ -116,7 +124,7 @@ def lab(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("JupyterLab did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.5)
-        yield {"url": url, "token": token, "log": log_path}
+        yield {"url": url, "token": token, "log": log_path, "app": app}
     finally:
         _stop_group(proc)
         log.close()
@@ -138,7 +146,7 @@ def _count(page, selector: str) -> int:
     return page.locator(selector).count()
 
 
-def test_dashboard_step_in_jupyterlab(lab):
+def test_dashboard_step_in_the_browser(lab):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -146,8 +154,9 @@ def test_dashboard_step_in_jupyterlab(lab):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1500, "height": 1200})
         try:
+            path = "lab/tree" if lab["app"] == "jupyterlab" else "notebooks"
             page.goto(
-                f"{lab['url']}/lab/tree/{NOTEBOOK.name}?token={lab['token']}",
+                f"{lab['url']}/{path}/{NOTEBOOK.name}?token={lab['token']}",
                 timeout=KERNEL_READY_MS,
             )
             page.wait_for_selector(".jp-NotebookPanel", timeout=KERNEL_READY_MS)
@@ -169,7 +178,7 @@ def test_dashboard_step_in_jupyterlab(lab):
             page.wait_for_selector(".wb-status", timeout=DASHBOARD_MS)
             before = _count(page, CONVERGENCE_POINTS)
             assert "round 0" in page.locator(".wb-status").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "01-dashboard.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"{lab['app']}-01-dashboard.png"), full_page=True)
 
             step.click()
             page.wait_for_function(
@@ -188,7 +197,7 @@ def test_dashboard_step_in_jupyterlab(lab):
             )
             after = _count(page, CONVERGENCE_POINTS)
             rows = _count(page, CANDIDATE_ROWS)
-            page.screenshot(path=str(ARTIFACTS / "02-after-step.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"{lab['app']}-02-after-step.png"), full_page=True)
             assert after > before
             assert rows == 8  # one round of the tiny session: 8 measured candidates
             # the empty figure's note and hidden axes are gone once there is data
@@ -203,9 +212,9 @@ def test_dashboard_step_in_jupyterlab(lab):
             nest = page.locator(".wb-sketch-view .wb-loop-nest").first
             nest.wait_for(state="visible", timeout=ROUND_MS)
             assert "tiling SSRSRS" in nest.inner_text()
-            page.screenshot(path=str(ARTIFACTS / "03-sketches.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"{lab['app']}-03-sketches.png"), full_page=True)
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"{lab['app']}-failure.png"), full_page=True)
             print(lab["log"].read_text()[-4000:])
             raise
         finally:
