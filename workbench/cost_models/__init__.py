@@ -143,7 +143,12 @@ def save(model: Any, path: str | Any) -> bool:
     if kind == "feature":
         model._inst.save(tmp)
     else:
-        model.save(tmp)
+        import warnings
+
+        with warnings.catch_warnings():
+            # XGBoost notes that it picked its binary format for a name without an extension
+            warnings.filterwarnings("ignore", message=".*UBJSON format.*")
+            model.save(tmp)
     os.replace(tmp, path)
     return True
 
