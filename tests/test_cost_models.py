@@ -182,8 +182,12 @@ def test_resume_restores_the_saved_model(name, tmp_path):
         resumed.close()
 
 
-def test_feature_importance_of_a_tuned_session(tuned_run):
-    with wb.Session.open(tuned_run, cost_model="fi-reduced") as s:
+def test_feature_importance_of_a_tuned_session(tuned_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"  # a copy: reopening with another model rewrites the manifest
+    shutil.copytree(tuned_run, run)
+    with wb.Session.open(run, cost_model="fi-reduced") as s:
         fi = s.feature_importance()
     assert len(fi) == 164 and set(fi["feature"]) == set(cm.feature_names())
     assert list(fi["gain"]) == sorted(fi["gain"], reverse=True)
