@@ -496,14 +496,7 @@ class Session:
                 self._gflops_by_key[_trace.decision_key(cand.sch.trace)] = self.task.flops / (
                     sum(secs) / len(secs) * 1e9
                 )
-        for rnd in self._rounds:  # the policies learn again from the recorded rounds
-            self._sketch_policy.observe(rnd["candidates"], rnd.get("best_gflops") or 0.0)
-            self._mutation_policy.observe(
-                (c.get("sketch"), c["mutator"], bool(c["improved"]))
-                for c in rnd["candidates"]
-                if c.get("mutator") and c.get("improved") is not None
-            )
-        self._allocation = self._sketch_policy.allocation()
+        self._replay_policies(sketch=True, mutation=True)
         if candidates and train:
             self._cost_model.update(self._model_ctx, candidates, results)
 
@@ -670,6 +663,20 @@ class Session:
             self._search_ready = False
             self._write_manifest()
 
+    def _replay_policies(self, sketch: bool = False, mutation: bool = False) -> None:
+        """Let a new or restored policy learn from every recorded round."""
+        for rnd in self._rounds:
+            if sketch:
+                self._sketch_policy.observe(rnd["candidates"], rnd.get("best_gflops") or 0.0)
+            if mutation:
+                self._mutation_policy.observe(
+                    (c.get("sketch"), c["mutator"], bool(c["improved"]))
+                    for c in rnd["candidates"]
+                    if c.get("mutator") and c.get("improved") is not None
+                )
+        if sketch:
+            self._allocation = self._sketch_policy.allocation()
+
     @property
     def sketch_policy(self) -> str:
         """``"uniform"`` or ``"bandit"``; assign to switch from the next round."""
@@ -684,9 +691,7 @@ class Session:
         with self._lock:
             self._sketch_policy_name = name
             self._sketch_policy = make_sketch_policy(name, len(self._sketches))
-            for rnd in self._rounds:
-                self._sketch_policy.observe(rnd["candidates"], rnd.get("best_gflops") or 0.0)
-            self._allocation = self._sketch_policy.allocation()
+            self._replay_policies(sketch=True)
             self._search_ready = False
             self._write_manifest()
 
@@ -706,12 +711,7 @@ class Session:
             self._mutation_policy = make_mutation_policy(
                 name, self._mutator_defaults, seed=self.seed
             )
-            for rnd in self._rounds:
-                self._mutation_policy.observe(
-                    (c.get("sketch"), c["mutator"], bool(c["improved"]))
-                    for c in rnd["candidates"]
-                    if c.get("mutator") and c.get("improved") is not None
-                )
+            self._replay_policies(mutation=True)
             self._ctx_stale = True
             self._search_ready = False
             self._write_manifest()
