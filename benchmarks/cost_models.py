@@ -89,7 +89,7 @@ def _load_runs(root: Path, configs: list[str], trials: int):
 
 def summarize(args: argparse.Namespace) -> None:
     """Tables from the run directories: only (workload, seed) pairs every config finished."""
-    from workbench.comparison import _summarize
+    from workbench.comparison import SUMMARY_COLUMNS, _summarize
 
     out = Path(args.out)
     runs, rounds = _load_runs(out, args.configs, args.trials)
@@ -118,19 +118,7 @@ def summarize(args: argparse.Namespace) -> None:
     noise = _round0_noise(runs)
     seeds = sorted({s for _, s in complete})
     wall = getattr(args, "wall_min", None)
-    summary_cols = [
-        "workload",
-        "config",
-        "seeds",
-        "final_best_gflops",
-        "final_best_ratio",
-        "trials_to_quality",
-        "trials_ratio",
-        "seconds_to_quality",
-        "seconds_ratio",
-        "reached",
-        "total_seconds",
-    ]
+    summary_cols = [*SUMMARY_COLUMNS[:2], "seeds", *SUMMARY_COLUMNS[2:]]
     report = [
         f"Workloads: {runs.workload.nunique()}, seeds: {seeds} (pairs finished by every config: "
         f"{len(complete)}), trials: {args.trials}, trials per round: {args.per_round}, "

@@ -126,7 +126,10 @@ def main() -> None:
                 proc = subprocess.run(cmd, capture_output=True, text=True)
                 if proc.returncode == 0:
                     break
-                print(f"seed {seed} {variant}: failed (attempt {attempt + 1}):\n{proc.stderr[-2000:]}", flush=True)
+                print(
+                    f"seed {seed} {variant}: failed (attempt {attempt + 1}):\n{proc.stderr[-2000:]}",
+                    flush=True,
+                )
             else:
                 raise SystemExit(f"{variant} seed {seed} failed twice")
             row = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -63,10 +63,9 @@ def pruning_table(out: Path) -> pd.DataFrame:
     )
     judged = table[table["audited"] > 0]
     agg["pruning_rate"] = agg["pruned"] / agg["sampled"].where(agg["sampled"] > 0)
-    agg["audit_precision"] = (
-        (judged["precision"] * judged["audited"]).groupby(judged["rule"]).sum()
-        / judged.groupby("rule")["audited"].sum()
-    )
+    agg["audit_precision"] = (judged["precision"] * judged["audited"]).groupby(
+        judged["rule"]
+    ).sum() / judged.groupby("rule")["audited"].sum()
     return agg.reset_index()
 
 
@@ -74,7 +73,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--trials", type=int, default=128)
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--workload", action="append", help="workload spec (default: four CPU workloads)")
+    p.add_argument(
+        "--workload", action="append", help="workload spec (default: four CPU workloads)"
+    )
     p.add_argument("--all-cost-model", default="xgboost", help="cost model of the 'all' config")
     p.add_argument("--min-repeat-ms", type=int, default=40)
     p.add_argument("--out", default="benchmarks/results/search_policies")

@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from ._browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "tests" / "notebooks" / "dashboard_smoke.ipynb"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # Bounded waits (milliseconds): generous for a loaded 2-core machine, short enough that the
 # whole test stays around two minutes.
 SERVER_START_S = 60
@@ -44,38 +37,17 @@ CONVERGENCE_POINTS = ".wb-fig-convergence .scatterlayer .trace .points path"
 CANDIDATE_ROWS = ".wb-candidates table tbody tr"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _require_browser() -> None:
-    """Skip without Chromium or Playwright, unless WORKBENCH_REQUIRE_BROWSER=1 (as
-    scripts/test.sh sets after running scripts/install-browser.sh): then fail."""
-    missing = [] if Path(CHROMIUM).exists() else [CHROMIUM]
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("playwright")
-    if missing:
-        reason = f"missing {', '.join(missing)} (run scripts/install-browser.sh)"
-        if os.environ.get("WORKBENCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
 def lab(request, tmp_path_factory):
     """A JupyterLab 4 or Notebook 7 server on 127.0.0.1 with the smoke notebook in a temporary
     root."""
     app = request.param
-    _require_browser()
+    require_browser()
     base = tmp_path_factory.mktemp("lab")
     root = base / "root"
     root.mkdir()
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["JUPYTER_CONFIG_DIR"] = str(base / "config")

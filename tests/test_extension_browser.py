@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -33,42 +32,19 @@ from tests.test_extension import (  # noqa: F401  (fixtures used here)
     second_run,
 )
 
+from ._browser import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEOUT_MS = 120_000
 
 
 def _require_browser():
-    """Skip without Chromium or Playwright (scripts/install-browser.sh installs both)."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(CHROMIUM)
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("playwright")
-    if missing:
-        reason = f"missing {', '.join(missing)} (run scripts/install-browser.sh)"
-        if os.environ.get("WORKBENCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    """Skip without Chromium or Playwright (see tests/_browser.py); the extension must be built."""
+    require_browser()
     if not (LABEXTENSION / "package.json").exists():
         require_node()  # skips without Node.js; with it, the build step must have run
         pytest.fail("workbench/labextension is not built: run `npm run build:prod` in extension/")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +56,7 @@ def lab(lab_root, tmp_path_factory):  # noqa: F811
     (data / "labextensions").mkdir(parents=True)
     (data / "labextensions" / "tvm-workbench").symlink_to(LABEXTENSION)
     token = secrets.token_hex(16)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "JUPYTER_PATH": str(data),

@@ -38,6 +38,21 @@ _SESSION_KEYS = {
 }
 
 
+#: The columns of the summary table, in the order reports show them.
+SUMMARY_COLUMNS = [
+    "workload",
+    "config",
+    "final_best_gflops",
+    "final_best_ratio",
+    "trials_to_quality",
+    "trials_ratio",
+    "seconds_to_quality",
+    "seconds_ratio",
+    "reached",
+    "total_seconds",
+]
+
+
 def parse_config(text: str) -> tuple[str, dict[str, Any]]:
     """Parse ``NAME=key=value;key=value`` (the CLI's ``--config``) into ``(name, settings)``.
 
@@ -110,18 +125,7 @@ class CompareResult:
 
     def markdown(self) -> str:
         """The summary as a markdown table."""
-        cols = [
-            "workload",
-            "config",
-            "final_best_gflops",
-            "final_best_ratio",
-            "trials_to_quality",
-            "trials_ratio",
-            "seconds_to_quality",
-            "seconds_ratio",
-            "reached",
-            "total_seconds",
-        ]
+        cols = SUMMARY_COLUMNS
         header = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols)
         lines = [header]
         for row in self.summary[cols].itertuples(index=False):
