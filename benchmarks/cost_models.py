@@ -92,6 +92,7 @@ def summarize(args: argparse.Namespace) -> None:
     from workbench.comparison import SUMMARY_COLUMNS, _summarize
 
     out = Path(args.out)
+    prefix = getattr(args, "prefix", "")
     runs, rounds = _load_runs(out, args.configs, args.trials)
     done = runs.groupby(["workload", "seed"])["config"].nunique()
     complete = {k for k, v in done.items() if v == len(args.configs)}
@@ -99,9 +100,9 @@ def summarize(args: argparse.Namespace) -> None:
     runs = runs[keep]
     rounds = rounds[[(w, s) in complete for w, s in zip(rounds.workload, rounds.seed)]]
     summary, _ = _summarize(runs, list(args.configs), None)
-    summary.to_csv(out / "summary.csv", index=False)
-    runs.to_csv(out / "runs.csv", index=False)
-    rounds.to_csv(out / "rounds.csv", index=False)
+    summary.to_csv(out / f"{prefix}summary.csv", index=False)
+    runs.to_csv(out / f"{prefix}runs.csv", index=False)
+    rounds.to_csv(out / f"{prefix}rounds.csv", index=False)
 
     cols = ["model_update_s", "model_predict_s", "search_s", "build_s", "total_s"]
     times = rounds.groupby(["workload", "config"], sort=False)[cols].median().reset_index()
@@ -114,7 +115,7 @@ def summarize(args: argparse.Namespace) -> None:
         .reset_index()
     )
     times = times.merge(quality, on=["workload", "config"])
-    times.to_csv(out / "model_times.csv", index=False)
+    times.to_csv(out / f"{prefix}model_times.csv", index=False)
     noise = _round0_noise(runs)
     seeds = sorted({s for _, s in complete})
     wall = getattr(args, "wall_min", None)
@@ -133,18 +134,21 @@ def summarize(args: argparse.Namespace) -> None:
         "",
         _markdown(times),
         "",
-        "### Ratios to xgboost, median over workloads",
+        f"### Ratios to {args.configs[0]}, median over workloads",
         "",
         _markdown(_overall(summary)),
-        "",
-        "### Measurement noise: the same round-0 candidates measured once per config",
-        "",
-        "Round 0 is identical for every config of a seed (same search seed, same random "
-        "scores before any training), so its best measured GFLOPS differs only by noise.",
-        "",
-        _markdown(noise),
     ]
-    (out / "report.md").write_text("\n".join(report) + "\n")
+    if getattr(args, "noise", True):
+        report += [
+            "",
+            "### Measurement noise: the same round-0 candidates measured once per config",
+            "",
+            "Round 0 is identical for every config of a seed (same search seed, same random "
+            "scores before any training), so its best measured GFLOPS differs only by noise.",
+            "",
+            _markdown(noise),
+        ]
+    (out / f"{prefix}report.md").write_text("\n".join(report) + "\n")
     print("\n".join(report))
 
 

@@ -2,34 +2,43 @@
 
 Configurations (all with the same seeds, interleaved by the harness):
 
-- ``baseline``: XGBoost, no pruning, uniform sketches, default mutators (plain MetaSchedule);
-- ``+pruning``: the default CPU rule set below;
+- ``xgboost``: the baseline: XGBoost, no pruning, uniform sketches, default mutators (plain
+  MetaSchedule);
+- ``+pruning``: the default CPU rule set below (audit: 2 pruned candidates measured per round,
+  kept out of the search; their cost is part of this config's wall time);
 - ``+bandit``: UCB sketch selection;
 - ``+learned``: learned mutation choice;
-- ``all``: all three, with ``--all-cost-model`` (the best cost model).
+- ``all``: all three, with ``--all-cost-model`` (the best cost model), no audit.
+
+With ``--with-cost-models`` the ``lightgbm`` and ``fi-reduced`` configurations of
+``benchmarks/cost_models.py`` run in the same interleaved comparison (same workloads, seeds,
+trials and round size), so both measurements share one baseline and one machine state.
 
 Reports trials-to-quality, seconds-to-quality and final best per workload (reference: the
-baseline's median final best), and per rule its pruning rate and audit precision (the ``all``
-and ``+pruning`` runs measure 2 pruned candidates per round).
+baseline's median final best), and per rule its pruning rate and audit precision::
 
-    python benchmarks/search_policies.py --trials 128 --seeds 3 --out benchmarks/results/search_policies
+    nohup python benchmarks/search_policies.py run --with-cost-models \
+        --out benchmarks/results/tuning > benchmarks/results/tuning.log 2>&1 &
+    python benchmarks/search_policies.py summarize --out benchmarks/results/tuning
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 
 import workbench as wb
 
-WORKLOADS = [
-    "matmul:M=512,N=512,K=512",
-    "conv2d:N=1,C=64,H=56,W=56,K=64,R=3,S=3,stride=1,pad=1",
-    "depthwise_conv2d:N=1,C=96,H=112,W=112,R=3,S=3,stride=2,pad=1",
-    "dense:M=16,N=1024,K=1024",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cost_models  # noqa: E402  (same directory: the shared workloads and tables)
+
+WORKLOADS = cost_models.WORKLOADS
+POLICY_CONFIGS = ["xgboost", "+pruning", "+bandit", "+learned", "all"]
 
 #: The default CPU rule set for the measurement.
 RULES = [
@@ -45,6 +54,8 @@ def pruning_table(out: Path) -> pd.DataFrame:
     """Pruning rate and audit precision per rule, over every run that pruned."""
     rows = []
     for manifest in sorted(out.glob("runs/*/*/seed*/workbench.json")):
+        if not json.loads(manifest.read_text()).get("pruning"):
+            continue
         session = wb.Session.open(manifest.parent)
         try:
             rep = session.pruning_report()
@@ -69,45 +80,78 @@ def pruning_table(out: Path) -> pd.DataFrame:
     return agg.reset_index()
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--trials", type=int, default=128)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument(
-        "--workload", action="append", help="workload spec (default: four CPU workloads)"
-    )
-    p.add_argument("--all-cost-model", default="xgboost", help="cost model of the 'all' config")
-    p.add_argument("--min-repeat-ms", type=int, default=40)
-    p.add_argument("--out", default="benchmarks/results/search_policies")
-    args = p.parse_args()
-    configs = {
-        "baseline": {"cost_model": "xgboost"},
+def configs(all_cost_model: str, with_cost_models: bool) -> dict[str, dict]:
+    """Session settings of every configuration (the first is the baseline)."""
+    out = {
+        "xgboost": {"cost_model": "xgboost"},
         "+pruning": {"cost_model": "xgboost", "pruning": RULES, "audit": 2},
         "+bandit": {"cost_model": "xgboost", "sketch_policy": "bandit"},
         "+learned": {"cost_model": "xgboost", "mutation_policy": "learned"},
         "all": {
-            "cost_model": args.all_cost_model,
+            "cost_model": all_cost_model,
             "pruning": RULES,
-            "audit": 2,
             "sketch_policy": "bandit",
             "mutation_policy": "learned",
         },
     }
-    result = wb.compare(
-        configs,
-        workloads=args.workload or WORKLOADS,
+    if with_cost_models:
+        out["lightgbm"] = {"cost_model": "lightgbm"}
+        out["fi-reduced"] = {"cost_model": "fi-reduced"}
+    return out
+
+
+def run(args: argparse.Namespace) -> None:
+    started = time.time()
+    wb.compare(
+        configs(args.all_cost_model, args.with_cost_models),
+        workloads=args.workloads,
         seeds=list(range(args.seeds)),
         trials=args.trials,
         out_dir=args.out,
+        trials_per_round=args.per_round,
         measure={"min_repeat_ms": args.min_repeat_ms},
         progress=True,
     )
-    print(result.markdown())
-    table = pruning_table(Path(args.out))
-    if len(table):
-        table.to_csv(Path(args.out) / "pruning.csv", index=False)
+    args.wall_min = (time.time() - started) / 60
+    summarize(args)
+
+
+def summarize(args: argparse.Namespace) -> None:
+    """Tables of the policy comparison (and of the cost models, when they ran too)."""
+    out = Path(args.out)
+    common = {k: getattr(args, k) for k in ("out", "trials", "per_round", "min_repeat_ms")}
+    common["wall_min"] = getattr(args, "wall_min", None)
+    cost_models.summarize(
+        argparse.Namespace(**common, configs=POLICY_CONFIGS, prefix="policies_", noise=False)
+    )
+    if any(out.glob("runs/*/lightgbm/seed*/workbench.json")):
         print()
-        print(table.to_string(index=False))
+        cost_models.summarize(
+            argparse.Namespace(**common, configs=cost_models.CONFIGS, prefix="cost_models_")
+        )
+    table = pruning_table(out)
+    if len(table):
+        table.to_csv(out / "pruning.csv", index=False)
+        print()
+        print(cost_models._markdown(table))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="the comparison on real tuning runs")
+    r.add_argument("--workloads", nargs="+", default=WORKLOADS)
+    r.add_argument("--seeds", type=int, default=3)
+    r.add_argument("--all-cost-model", default="lightgbm", help="cost model of 'all'")
+    r.add_argument("--with-cost-models", action="store_true", help="add lightgbm, fi-reduced")
+    m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
+    for q in (r, m):
+        q.add_argument("--out", default="benchmarks/results/tuning")
+        q.add_argument("--trials", type=int, default=128)
+        q.add_argument("--per-round", type=int, default=32)
+        q.add_argument("--min-repeat-ms", type=int, default=40)
+    args = p.parse_args()
+    {"run": run, "summarize": summarize}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -229,6 +229,30 @@ def test_audit_measures_pruned_candidates():
         assert len(s.history) == s.trials == len(s.database.get_all_tuning_records())
 
 
+@dataclass
+class AlsoPruneEverything(PruneEverything):
+    name = "also-prune-everything"
+
+
+def test_audit_samples_take_turns_over_the_rules():
+    from workbench.pruning import Pruning
+
+    p = Pruning(CPU, enabled=[PruneEverything()], audit=2)
+    for _ in range(3):
+        assert not p.check(matmul_schedule().sch)
+    p.disable("prune-everything")
+    p.enable(AlsoPruneEverything())
+    for _ in range(3):
+        assert not p.check(matmul_schedule().sch)
+    assert [r for r, _, _ in p.audit_samples(2)] == ["also-prune-everything", "prune-everything"]
+    assert [r for r, _, _ in p.audit_samples(3, start=1)] == [
+        "prune-everything",
+        "also-prune-everything",
+        "prune-everything",
+    ]
+    assert len(p.audit_samples(100)) == 6 and p.audit_samples(0) == []
+
+
 def test_pruning_settings_persist_and_resume(tmp_path):
     with wb.Session(TINY, work_dir=tmp_path, pruning=["pointless-unroll"], **FAST) as s:
         s.step()

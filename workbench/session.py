@@ -906,7 +906,7 @@ class Session:
             sampled = self.pruning.seen
             hashes = [h for h, _ in candidates]
             cands = [c for _, c in candidates]
-            audit = self.pruning.samples()[: self.pruning.audit] if self.pruning.audit else []
+            audit = self.pruning.audit_samples(self.pruning.audit, start=len(self._rounds))
             t_pred = time.perf_counter()
             predicted = (
                 np.asarray(self._cost_model.predict(self._model_ctx, cands), dtype=float)

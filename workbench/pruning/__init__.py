@@ -214,6 +214,27 @@ class Pruning:
             (rule, sk, sch) for rule, items in sorted(self._reservoir.items()) for sk, sch in items
         ]
 
+    def audit_samples(self, n: int, start: int = 0) -> list[tuple[str, int | None, Any]]:
+        """Up to ``n`` of this round's pruned samples, spread over the rules that fired.
+
+        Rules take turns (one sample each, then a second each, ...), beginning with the rule at
+        position ``start`` (the session passes the round number), so that over the rounds every
+        rule is audited, not only the first in name order."""
+        rules = sorted(r for r, items in self._reservoir.items() if items)
+        if n <= 0 or not rules:
+            return []
+        k = start % len(rules)
+        rules = rules[k:] + rules[:k]
+        out: list[tuple[str, int | None, Any]] = []
+        depth = 0
+        while len(out) < n and any(depth < len(self._reservoir[r]) for r in rules):
+            for rule in rules:
+                items = self._reservoir[rule]
+                if depth < len(items) and len(out) < n:
+                    out.append((rule, *items[depth]))
+            depth += 1
+        return out
+
     def relax(self) -> str | None:
         """Disable the rule that pruned most this round (or any enabled one); return its name."""
         if not self._rules:
