@@ -20,6 +20,11 @@ baseline's median final best), and per rule its pruning rate and audit precision
     nohup python benchmarks/search_policies.py run --with-cost-models \
         --out benchmarks/results/tuning > benchmarks/results/tuning.log 2>&1 &
     python benchmarks/search_policies.py summarize --out benchmarks/results/tuning
+
+``audit`` measures the default rules' audit precision on its own (4 pruned candidates per round,
+the rules taking turns)::
+
+    python benchmarks/search_policies.py audit --trials 64 --out benchmarks/results/audit
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ def pruning_table(out: Path) -> pd.DataFrame:
                 continue
             rep.insert(0, "config", manifest.parent.parent.name)
             rep.insert(0, "workload", session.task.spec)
+            best = session.best
+            rep["audited_over_best"] = rep["best_audited_gflops"] / (best.gflops if best else 1)
             rows.append(rep)
         finally:
             session.close()
@@ -77,6 +84,8 @@ def pruning_table(out: Path) -> pd.DataFrame:
     agg["audit_precision"] = (judged["precision"] * judged["audited"]).groupby(
         judged["rule"]
     ).sum() / judged.groupby("rule")["audited"].sum()
+    # the fastest audited candidate against its run's best: did a rule throw away a winner?
+    agg["max_audited_over_run_best"] = table.groupby("rule")["audited_over_best"].max()
     return agg.reset_index()
 
 
@@ -136,6 +145,25 @@ def summarize(args: argparse.Namespace) -> None:
         print(cost_models._markdown(table))
 
 
+def audit(args: argparse.Namespace) -> None:
+    """Audit precision of every default rule: tuning runs that measure ``--audit`` pruned
+    candidates per round (the rules that fired take turns)."""
+    out = Path(args.out)
+    wb.compare(
+        {"audit": {"cost_model": "xgboost", "pruning": RULES, "audit": args.audit}},
+        workloads=args.workloads,
+        seeds=list(range(args.seeds)),
+        trials=args.trials,
+        out_dir=out,
+        trials_per_round=args.per_round,
+        measure={"min_repeat_ms": args.min_repeat_ms},
+        progress=True,
+    )
+    table = pruning_table(out)
+    table.to_csv(out / "pruning.csv", index=False)
+    print(cost_models._markdown(table))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -145,13 +173,17 @@ def main() -> None:
     r.add_argument("--all-cost-model", default="lightgbm", help="cost model of 'all'")
     r.add_argument("--with-cost-models", action="store_true", help="add lightgbm, fi-reduced")
     m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
-    for q in (r, m):
+    a = sub.add_parser("audit", help="audit precision of the default rules")
+    a.add_argument("--workloads", nargs="+", default=WORKLOADS)
+    a.add_argument("--seeds", type=int, default=1)
+    a.add_argument("--audit", type=int, default=4, help="pruned candidates measured per round")
+    for q in (r, m, a):
         q.add_argument("--out", default="benchmarks/results/tuning")
         q.add_argument("--trials", type=int, default=128)
         q.add_argument("--per-round", type=int, default=32)
         q.add_argument("--min-repeat-ms", type=int, default=40)
     args = p.parse_args()
-    {"run": run, "summarize": summarize}[args.cmd](args)
+    {"run": run, "summarize": summarize, "audit": audit}[args.cmd](args)
 
 
 if __name__ == "__main__":
