@@ -4,11 +4,15 @@ Two parts:
 
 ``run`` (the measurement): with :func:`workbench.compare` on four CPU workloads, three seeds and
 128 trials each, every configuration with the same search and measurement settings. Writes the
-harness' tables (``summary.csv/md``, ``runs.csv``, ``rounds.csv``) plus ``model_times.csv``
-(per-round model update and predict seconds) and ``report.md`` under ``--out``::
+harness' tables (``cost_models_summary.csv``, ``_runs.csv``, ``_rounds.csv``) plus
+``cost_models_model_times.csv`` (per-round model update and predict seconds) and
+``cost_models_report.md`` under ``--out``::
 
-    nohup python benchmarks/cost_models.py run --out benchmarks/results/cost_models \\
-        > benchmarks/results/cost_models.log 2>&1 &
+    nohup python benchmarks/cost_models.py run > benchmarks/results/cost_models.log 2>&1 &
+
+The committed tables come from ``benchmarks/search_policies.py run --with-cost-models``, which
+runs these three configurations in the same interleaved comparison as the search policies
+(same run directories under ``benchmarks/results/tuning/runs``; either script resumes them).
 
 ``summarize``: the same tables from the run directories alone (only workload/seed pairs that
 every configuration finished), e.g. while or after ``run`` was interrupted.
@@ -92,7 +96,7 @@ def summarize(args: argparse.Namespace) -> None:
     from workbench.comparison import SUMMARY_COLUMNS, _summarize
 
     out = Path(args.out)
-    prefix = getattr(args, "prefix", "")
+    prefix = getattr(args, "prefix", "cost_models_")
     runs, rounds = _load_runs(out, args.configs, args.trials)
     done = runs.groupby(["workload", "seed"])["config"].nunique()
     complete = {k for k, v in done.items() if v == len(args.configs)}
@@ -284,7 +288,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="the comparison on real tuning runs")
-    r.add_argument("--out", default="benchmarks/results/cost_models")
+    r.add_argument("--out", default="benchmarks/results/tuning")
     r.add_argument("--workloads", nargs="+", default=WORKLOADS)
     r.add_argument("--configs", nargs="+", default=CONFIGS)
     r.add_argument("--seeds", type=int, default=3)
@@ -295,7 +299,7 @@ def main() -> None:
     r.add_argument("--per-round", type=int, default=32)
     r.add_argument("--min-repeat-ms", type=int, default=40)
     m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
-    m.add_argument("--out", default="benchmarks/results/cost_models")
+    m.add_argument("--out", default="benchmarks/results/tuning")
     m.add_argument("--configs", nargs="+", default=CONFIGS)
     m.add_argument("--trials", type=int, default=128)
     m.add_argument("--per-round", type=int, default=32)
