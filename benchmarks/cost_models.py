@@ -43,21 +43,28 @@ WORKLOADS = [
 CONFIGS = ["xgboost", "lightgbm", "fi-reduced"]
 
 
-def run(args: argparse.Namespace) -> None:
+def compare(configs: dict, args: argparse.Namespace, seeds: list[int]) -> float:
+    """``wb.compare`` with the benchmarks' shared settings from ``args``; wall minutes taken."""
     import workbench as wb
 
     started = time.time()
     wb.compare(
-        {name: {"cost_model": name} for name in args.configs},
+        configs,
         args.workloads,
-        seeds=list(range(args.first_seed, args.first_seed + args.seeds)),
+        seeds=seeds,
         trials=args.trials,
         out_dir=args.out,
         trials_per_round=args.per_round,
         measure={"min_repeat_ms": args.min_repeat_ms},
         progress=True,
     )
-    args.wall_min = (time.time() - started) / 60
+    return (time.time() - started) / 60
+
+
+def run(args: argparse.Namespace) -> None:
+    configs = {name: {"cost_model": name} for name in args.configs}
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    args.wall_min = compare(configs, args, seeds)
     summarize(args)
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -110,18 +109,8 @@ def configs(all_cost_model: str, with_cost_models: bool) -> dict[str, dict]:
 
 
 def run(args: argparse.Namespace) -> None:
-    started = time.time()
-    wb.compare(
-        configs(args.all_cost_model, args.with_cost_models),
-        workloads=args.workloads,
-        seeds=list(range(args.seeds)),
-        trials=args.trials,
-        out_dir=args.out,
-        trials_per_round=args.per_round,
-        measure={"min_repeat_ms": args.min_repeat_ms},
-        progress=True,
-    )
-    args.wall_min = (time.time() - started) / 60
+    settings = configs(args.all_cost_model, args.with_cost_models)
+    args.wall_min = cost_models.compare(settings, args, list(range(args.seeds)))
     summarize(args)
 
 
@@ -149,16 +138,8 @@ def audit(args: argparse.Namespace) -> None:
     """Audit precision of every default rule: tuning runs that measure ``--audit`` pruned
     candidates per round (the rules that fired take turns)."""
     out = Path(args.out)
-    wb.compare(
-        {"audit": {"cost_model": "xgboost", "pruning": RULES, "audit": args.audit}},
-        workloads=args.workloads,
-        seeds=list(range(args.seeds)),
-        trials=args.trials,
-        out_dir=out,
-        trials_per_round=args.per_round,
-        measure={"min_repeat_ms": args.min_repeat_ms},
-        progress=True,
-    )
+    settings = {"audit": {"cost_model": "xgboost", "pruning": RULES, "audit": args.audit}}
+    cost_models.compare(settings, args, list(range(args.seeds)))
     table = pruning_table(out)
     table.to_csv(out / "pruning.csv", index=False)
     print(cost_models._markdown(table))
