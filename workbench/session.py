@@ -460,26 +460,9 @@ class Session:
 
     def _measured_candidates(self) -> tuple[list[Any], list[Any]]:
         """Rebuild (candidate, result) pairs of every record in the database."""
-        import tvm.s_tir.meta_schedule as ms
-        from tvm.s_tir import Schedule
+        from .cost_models.data import replay_records
 
-        candidates, results = [], []
-        for rec in self._database.get_all_tuning_records():
-            if (
-                not rec.workload.same_as(self._workload)
-                and rec.workload.shash != self._workload.shash
-            ):
-                continue
-            sch = Schedule(self.task.mod)
-            rec.trace.apply_to_schedule(sch, remove_postproc=False)
-            candidates.append(ms.MeasureCandidate(sch, rec.args_info))
-            results.append(
-                ms.runner.RunnerResult(
-                    run_secs=list(rec.run_secs) if rec.run_secs else None,
-                    error_msg=None if rec.run_secs else "recorded error",
-                )
-            )
-        return candidates, results
+        return replay_records(self._database, self._workload, self.task.mod)
 
     def _restore_from_database(self, train: bool = True) -> None:
         """On resume: remember what was measured and (unless the saved model was restored)

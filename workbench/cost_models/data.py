@@ -70,7 +70,6 @@ def load_run_records(run_dir: str | Path) -> list[RunRecords]:
         When a directory holds no workbench run.
     """
     import tvm.s_tir.meta_schedule as ms
-    from tvm.s_tir import Schedule
 
     from ..targets import resolve_target
     from ..workloads import workload
@@ -87,20 +86,7 @@ def load_run_records(run_dir: str | Path) -> list[RunRecords]:
         target = resolve_target(man["target"]).tvm()
         ctx = ms.TuneContext(task.mod, target=target, task_name=task.name, num_threads=1)
         db = ms.database.JSONDatabase(work_dir=str(task_dir))
-        wl = db.commit_workload(task.mod)
-        candidates, results = [], []
-        for rec in db.get_all_tuning_records():
-            if not rec.workload.same_as(wl) and rec.workload.shash != wl.shash:
-                continue
-            sch = Schedule(task.mod)
-            rec.trace.apply_to_schedule(sch, remove_postproc=False)
-            candidates.append(ms.MeasureCandidate(sch, rec.args_info))
-            results.append(
-                ms.runner.RunnerResult(
-                    run_secs=list(rec.run_secs) if rec.run_secs else None,
-                    error_msg=None if rec.run_secs else "recorded error",
-                )
-            )
+        candidates, results = replay_records(db, db.commit_workload(task.mod), task.mod)
         out.append(RunRecords(task_dir, man["workload"], ctx, candidates, results))
     return out
 
@@ -120,3 +106,25 @@ def mean_cost(result: Any) -> float:
     if not result.run_secs:
         return 1e10
     return float(np.median([float(s) for s in result.run_secs]))
+
+
+def replay_records(db: Any, wl: Any, mod: Any) -> tuple[list[Any], list[Any]]:
+    """(MeasureCandidate, RunnerResult) pairs of ``db``'s records of workload ``wl``, their
+    traces applied to ``mod``; records without run times become errors."""
+    import tvm.s_tir.meta_schedule as ms
+    from tvm.s_tir import Schedule
+
+    candidates, results = [], []
+    for rec in db.get_all_tuning_records():
+        if not rec.workload.same_as(wl) and rec.workload.shash != wl.shash:
+            continue
+        sch = Schedule(mod)
+        rec.trace.apply_to_schedule(sch, remove_postproc=False)
+        candidates.append(ms.MeasureCandidate(sch, rec.args_info))
+        results.append(
+            ms.runner.RunnerResult(
+                run_secs=list(rec.run_secs) if rec.run_secs else None,
+                error_msg=None if rec.run_secs else "recorded error",
+            )
+        )
+    return candidates, results
