@@ -44,12 +44,12 @@ import cost_models  # noqa: E402  (same directory: the shared workloads and tabl
 WORKLOADS = cost_models.WORKLOADS
 POLICY_CONFIGS = ["xgboost", "+pruning", "+bandit", "+learned", "all"]
 
-#: The default CPU rule set for the measurement.
+#: The default CPU rule set for the measurement. ``l1-output-tile-fits`` left it after its
+#: audit (precision 0.42; it discarded a schedule 1.28x faster than its run's best).
 RULES = [
     "enough-parallelism",
     "vector-aligned-inner-tile",
     "register-tile-fits",
-    "l1-output-tile-fits",
     "pointless-unroll",
 ]
 

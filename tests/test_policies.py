@@ -50,6 +50,19 @@ def test_bandit_concentrates_on_the_better_sketch():
     assert sum(alloc) == pytest.approx(1.0)
 
 
+def test_bandit_stays_uniform_through_its_warmup_rounds():
+    pol = BanditSketchPolicy(2, warmup=2)
+    rows = [{"sketch": 0, "gflops": 100.0}, {"sketch": 1, "gflops": 10.0}]
+    pol.observe(rows, 100.0)
+    assert pol.allocation() == pytest.approx([0.5, 0.5])
+    pol.observe(rows, 100.0)
+    alloc = pol.allocation()
+    assert alloc[0] > 0.6 and sum(alloc) == pytest.approx(1.0)
+    restored = BanditSketchPolicy(2, warmup=2)
+    restored.load_state(pol.state())
+    assert restored.allocation() == pytest.approx(alloc)
+
+
 def test_learned_mutation_learns_a_synthetic_preference():
     pol = LearnedMutationPolicy(DEFAULTS, seed=0)
     before = pol.probs(0)

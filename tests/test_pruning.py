@@ -150,6 +150,11 @@ def test_rule_parameters_and_errors():
     assert not get("vector-aligned-inner-tile", lanes=4).prunes(
         matmul_schedule(j=(2, 2, 4, 4)), CPU
     )
+    # 4 of 8 lanes idle is a waste of 0.5: pruned by default, kept when up to half may idle
+    assert get("vector-aligned-inner-tile").prunes(matmul_schedule(j=(2, 2, 4, 4)), CPU)
+    assert not get("vector-aligned-inner-tile", max_waste=0.5).prunes(
+        matmul_schedule(j=(2, 2, 4, 4)), CPU
+    )
     with pytest.raises(WorkbenchError, match="unknown parameter"):
         get("vector-aligned-inner-tile", width=4)
     with pytest.raises(WorkbenchError, match="unknown pruning rule 'nope'"):
@@ -258,3 +263,31 @@ def test_pruning_settings_persist_and_resume(tmp_path):
         s.step()
     with wb.Session.open(tmp_path) as s:
         assert s.pruning.enabled == ["pointless-unroll"]
+
+
+def test_vector_rule_judges_idle_lanes():
+    """7 of 8 lanes busy is kept (a multiple-of-8 test pruned it); a narrow vectorized stage
+    is pruned wherever it is, a wide one with a short tail is kept."""
+    import tvm
+
+    rule = get("vector-aligned-inner-tile")
+
+    def schedule(j, write_back_vector=None):
+        sch = tvm.s_tir.Schedule(wb.workload("matmul:M=64,N=56,K=64").mod)
+        block = sch.get_sblock("C")
+        if write_back_vector:
+            wb_block = sch.cache_write(block, 0, "global")
+            wi, wj = sch.get_loops(wb_block)
+            _, wj1 = sch.split(wj, [None, write_back_vector])
+            sch.vectorize(wj1)
+        li, lj, lk = sch.get_loops(block)
+        j0, j1 = sch.split(lj, list(j))
+        sch.reorder(li, j0, lk, j1)
+        sch.vectorize(j1)
+        return Candidate(sch)
+
+    assert not rule.prunes(schedule((8, 7)), CPU)
+    assert not rule.prunes(schedule((4, 14)), CPU)
+    assert rule.prunes(schedule((28, 2)), CPU)
+    assert rule.prunes(schedule((7, 8), write_back_vector=2), CPU)
+    assert not rule.prunes(schedule((7, 8), write_back_vector=28), CPU)

@@ -18,14 +18,22 @@ __all__ = [
 ]
 
 
-def _main_block_parallel(cand: Candidate) -> int | None:
-    """Parallel iterations around the heaviest block (the reduction block when there is one)."""
+def _main_block(cand: Candidate):
+    """The heaviest block: the reduction block when there is one, else the largest nest."""
     blocks = cand.nest.blocks
     if not blocks:
         return None
     main = next((b for b in blocks if b.is_reduction), None)
     if main is None:
         main = max(blocks, key=lambda b: math.prod(lp.extent or 1 for lp in b.loops))
+    return main
+
+
+def _main_block_parallel(cand: Candidate) -> int | None:
+    """Parallel iterations around the heaviest block (the reduction block when there is one)."""
+    main = _main_block(cand)
+    if main is None:
+        return None
     return math.prod(lp.extent or 1 for lp in main.loops if lp.kind == "parallel")
 
 
@@ -57,14 +65,25 @@ class BalancedParallelism(Rule):
 
 @dataclass
 class VectorAlignedInnerTile(Rule):
+    """Judges every vectorized loop by the share of SIMD lanes it leaves idle: a loop of ``e``
+    iterations takes ``ceil(e / lanes)`` vector operations, so ``1 - e / (ceil(e / lanes) *
+    lanes)`` of the lanes do nothing. With 8 lanes and the default ``max_waste`` of 0.25:
+    2, 3, 4, 5, 9 and 10 wide loops are pruned; 6, 7, 14, 28, 58 (a padded 56-wide row) and
+    every multiple of 8 are kept. (A plain multiple-of-8 test pruned 38% of a ResNet conv2d's
+    schedules: the 7/14/28-wide tiles of its 56-wide rows and every vectorized padding stage.)"""
+
     name = "vector-aligned-inner-tile"
-    rationale = "a vectorized loop that is not a multiple of 8 floats wastes SIMD lanes"
+    rationale = "a vectorized loop that leaves over a quarter of the SIMD lanes idle"
     targets = ("cpu",)
     lanes: int = 8
+    max_waste: float = 0.25
 
     def prunes(self, cand: Candidate, facts: TargetFacts) -> bool:
         for lp in cand.nest.by_kind("vectorized"):
-            if lp.extent is not None and lp.extent % self.lanes != 0:
+            if lp.extent is None or lp.extent <= 1:
+                continue
+            ops = -(-lp.extent // self.lanes)
+            if 1 - lp.extent / (ops * self.lanes) > self.max_waste + 1e-9:
                 return True
         return False
 
