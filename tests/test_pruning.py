@@ -277,7 +277,7 @@ def test_vector_rule_judges_idle_lanes():
         block = sch.get_sblock("C")
         if write_back_vector:
             wb_block = sch.cache_write(block, 0, "global")
-            wi, wj = sch.get_loops(wb_block)
+            _, wj = sch.get_loops(wb_block)
             _, wj1 = sch.split(wj, [None, write_back_vector])
             sch.vectorize(wj1)
         li, lj, lk = sch.get_loops(block)

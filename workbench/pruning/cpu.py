@@ -18,22 +18,14 @@ __all__ = [
 ]
 
 
-def _main_block(cand: Candidate):
-    """The heaviest block: the reduction block when there is one, else the largest nest."""
+def _main_block_parallel(cand: Candidate) -> int | None:
+    """Parallel iterations around the heaviest block (the reduction block when there is one)."""
     blocks = cand.nest.blocks
     if not blocks:
         return None
     main = next((b for b in blocks if b.is_reduction), None)
     if main is None:
         main = max(blocks, key=lambda b: math.prod(lp.extent or 1 for lp in b.loops))
-    return main
-
-
-def _main_block_parallel(cand: Candidate) -> int | None:
-    """Parallel iterations around the heaviest block (the reduction block when there is one)."""
-    main = _main_block(cand)
-    if main is None:
-        return None
     return math.prod(lp.extent or 1 for lp in main.loops if lp.kind == "parallel")
 
 
