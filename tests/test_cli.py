@@ -33,6 +33,7 @@ def test_tune_prints_progress_resumes_reports_and_exports(tmp_path):
         "--work-dir",
         str(run),
         *FAST_ARGS,
+        "--cold-start",
         "--report",
         str(tmp_path / "report"),
         "--export",
@@ -45,6 +46,10 @@ def test_tune_prints_progress_resumes_reports_and_exports(tmp_path):
     assert (tmp_path / "report" / "report.md").read_text().startswith("# Tuning report")
     assert "<svg" in (tmp_path / "report" / "report.html").read_text()
     assert (tmp_path / "export" / "best_kernel.so").exists()
+    manifest = json.loads((run / "workbench.json").read_text())
+    assert manifest["cold_start"] is True
+    first = json.loads((run / "rounds.jsonl").read_text().splitlines()[0])
+    assert first["search_mode"] == "sample"  # xgboost cannot rank before 100 candidates
 
     res = workbench("tune", TINY, "--trials", "24", "--work-dir", str(run))
     assert res.returncode == 0, res.stderr

@@ -131,6 +131,43 @@ def test_resume_continues_without_loss_or_duplicates(tmp_path):
     assert len(set(traces)) == 24, "a candidate was measured twice"
 
 
+def test_cold_start_samples_until_the_model_can_rank_then_evolves(tmp_path):
+    work = tmp_path / "run"
+    # lightgbm scores randomly below 16 measured candidates: rounds 0 and 1 (8 each) sample
+    with wb.Session(TINY, cost_model="lightgbm", work_dir=work, cold_start=True, **FAST) as s:
+        s.run(24)
+        table = s.round_table()
+        modes = list(table["search_mode"])
+        # (the tiny space can leave a round a candidate short: then a fourth round follows)
+        assert modes[:2] == ["sample", "sample"] and set(modes[2:]) == {"evolve"}
+        assert table["measured"].iloc[:2].sum() >= 14
+        # a sampled round draws one small population; an evolved one mutates it twice more
+        assert table["sampled"].iloc[0] <= 64 < table["sampled"].iloc[2]
+    with wb.Session.open(work) as s:
+        assert s.cold_start
+        s.step()
+        assert s.rounds[-1]["search_mode"] == "evolve"
+    with wb.Session(TINY, cost_model="lightgbm", **FAST) as s:
+        s.run(16)
+        assert set(s.round_table()["search_mode"]) == {"evolve"}  # off: MetaSchedule's search
+
+
+def test_a_restarted_search_still_fills_its_round_with_new_candidates(tmp_path):
+    # MetaSchedule's search forgets what it proposed when it restarts (here: a cost-model swap)
+    # and ranks measured schedules among its best again; the session asks it for extra picks
+    work = tmp_path / "run"
+    with wb.Session(TINY, cost_model="lightgbm", work_dir=work, **FAST) as s:
+        s.run(24)
+        s.cost_model = "lightgbm"
+        r = s.step()
+        assert r.duplicates >= 1  # measured schedules were proposed again, and dropped
+        assert r.measured == 8
+        assert r.proposed > 8
+    records = (work / "database_tuning_record.json").read_text().splitlines()
+    traces = [json.dumps(json.loads(x)[1][0]) for x in records]
+    assert len(set(traces)) == len(traces) == 32
+
+
 def test_same_work_dir_with_other_workload_is_refused(tuned_run):
     with pytest.raises(WorkbenchError, match="holds a run of matmul:M=64,N=64,K=64"):
         wb.Session("matmul:M=32,N=32,K=32", work_dir=tuned_run)
@@ -177,6 +214,7 @@ def test_failed_candidates_are_recorded_and_the_run_goes_on():
         ({"search": {"populaton_size": 3}}, ["unknown search setting", "population_size"]),
         ({"measure": {"timeout": 3}}, ["bad measure settings"]),
         ({"target": "tpu"}, ["unknown target 'tpu'"]),
+        ({"cold_start": "yes"}, ["cold_start must be True or False"]),
     ],
 )
 def test_bad_session_arguments(kwargs, words):

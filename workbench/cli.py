@@ -117,6 +117,13 @@ def _add_session_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mutation-policy", default=None, help="default or learned")
     p.add_argument("--audit", type=int, default=None, help="pruned candidates to measure per round")
     p.add_argument(
+        "--cold-start",
+        action="store_const",
+        const=True,
+        default=None,
+        help="sample instead of evolving while the cost model cannot rank yet",
+    )
+    p.add_argument(
         "--runner",
         choices=["local", "rpc"],
         default=None,
@@ -144,6 +151,8 @@ def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["mutation_policy"] = args.mutation_policy
     if args.audit is not None:
         kwargs["audit"] = args.audit
+    if getattr(args, "cold_start", None):
+        kwargs["cold_start"] = True
     for name in ("runner", "tracker", "key"):
         if getattr(args, name, None) is not None:
             kwargs[name] = getattr(args, name)

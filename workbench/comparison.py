@@ -35,6 +35,7 @@ _SESSION_KEYS = {
     "sketch_policy",
     "mutation_policy",
     "audit",
+    "cold_start",
 }
 
 

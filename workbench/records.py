@@ -148,6 +148,7 @@ def rounds_frame(rounds: list[dict[str, Any]]):
         row = {
             "round": rnd["round"],
             "cost_model": rnd.get("cost_model"),
+            "search_mode": rnd.get("search_mode", "evolve"),
             "sampled": rnd.get("sampled"),
             "proposed": rnd.get("proposed"),
             "duplicates": rnd.get("duplicates"),

@@ -81,7 +81,9 @@ class Round:
     sampled : int
         Valid schedules the evolutionary search sampled or mutated (before picking).
     proposed : int
-        Candidates the search handed over for measurement.
+        Candidates the search handed over for measurement (a search started after candidates
+        were measured is asked for extra picks, as many as measured schedules can enter its
+        population, so that the round stays full after dropping them).
     duplicates : int
         Proposed candidates dropped because they were already measured (after a resume).
     candidates : list of dict
@@ -98,6 +100,9 @@ class Round:
     sketch_allocation, mutation_probs : dict
         The share of the initial population per sketch, and the mutator probabilities, used in
         this round.
+    search_mode : str
+        ``"evolve"`` (MetaSchedule's evolutionary search) or ``"sample"`` (a cold-start round:
+        sampled, not evolved, because the cost model could not rank yet).
     model : dict
         The cost model on this batch, scored before it was trained on it: ``spearman`` rank
         correlation of predicted vs measured, ``pairwise_accuracy``, ``topk_recall`` (of the
@@ -124,6 +129,7 @@ class Round:
     pruning_enabled: list[str] = field(default_factory=list)
     sketch_allocation: dict[str, float] = field(default_factory=dict)
     mutation_probs: dict[str, float] = field(default_factory=dict)
+    search_mode: str = "evolve"
 
     @property
     def measured(self) -> int:
@@ -198,6 +204,13 @@ class Session:
     builder : optional
         A MetaSchedule builder to use instead of making one (the tasks of a
         :class:`~workbench.ModelSession` share one worker pool); the session does not close it.
+    cold_start : bool
+        While the cost model cannot rank yet (untrained, or in its warm-up), skip the genetic
+        iterations of the evolutionary search: they would only optimise random scores. Such a
+        round samples a small initial population (twice the round's trials, at least 64) and
+        picks from it at random, which is what a full search does with random scores too, at
+        a fraction of the search time. Off by default (MetaSchedule's behaviour). Each round
+        records ``search_mode`` (``"sample"`` or ``"evolve"``).
     pretrain : list of str, optional
         Run directories of earlier runs (single-task or multi-task model runs) whose measured
         records train the cost model before the first round (warm start). Each run's records
@@ -225,6 +238,7 @@ class Session:
         key: str | None = None,
         builder: Any = None,
         pretrain: Iterable[str | Path] | None = None,
+        cold_start: bool = False,
     ):
         from . import cost_models
         from .policies import MUTATION_POLICIES, SKETCH_POLICIES
@@ -264,6 +278,10 @@ class Session:
             pruning = [pruning]
         self._initial_rules = list(pruning or [])
         self._audit = _check_int("audit", audit, 0)
+        if not isinstance(cold_start, bool):
+            raise WorkbenchError(f"cold_start must be True or False, not {cold_start!r}")
+        self.cold_start = cold_start
+        self._search_mode = "evolve"
 
         self.work_dir = Path(work_dir) if work_dir is not None else None
         self._log = RunLog(self.work_dir) if self.work_dir is not None else None
@@ -319,6 +337,7 @@ class Session:
             sketch_policy=man.get("sketch_policy", "uniform"),
             mutation_policy=man.get("mutation_policy", "default"),
             audit=man.get("audit", 0),
+            cold_start=man.get("cold_start", False),
         )
         kwargs.update(overrides)
         return cls(work_dir=work_dir, **kwargs)
@@ -387,6 +406,7 @@ class Session:
         self._learned: tuple[list[Any], list[Any]] = ([], [])  # records of learn_from()
         self._search_ready = False
         self._measured_hashes: set[int] = set()
+        self._search_extra = 0  # see _ensure_search
         self._gflops_by_key: dict[tuple, float] = {}
 
     def _setup_policies(self) -> None:
@@ -441,11 +461,21 @@ class Session:
             self.task.mod,
             target=self._tvm_target,
             space_generator=space,
-            search_strategy=ms.search_strategy.EvolutionarySearch(**self.search_settings),
+            search_strategy=ms.search_strategy.EvolutionarySearch(**self._round_search_settings()),
             task_name=self.task.name,
             rand_state=rand_state % (2**31 - 1),
             num_threads=self.search_threads,
         )
+
+    def _round_search_settings(self) -> dict[str, Any]:
+        """The evolutionary search's settings in the current search mode."""
+        settings = dict(self.search_settings)
+        if self._search_mode == "sample":
+            settings["genetic_num_iters"] = 0
+            settings["population_size"] = min(
+                settings["population_size"], max(64, 2 * self._trials_per_round)
+            )
+        return settings
 
     def _weighted_spaces(self) -> list[Any]:
         """Design spaces repeated by the sketch policy's shares (the initial population samples
@@ -602,6 +632,7 @@ class Session:
                 "sketch_policy": self._sketch_policy_name,
                 "mutation_policy": self._mutation_policy_name,
                 "audit": self.pruning.audit,
+                "cold_start": self.cold_start,
                 "pretrain": self._pretrain_dirs,
                 "sketches": [{"id": s.id, "rules": s.rules} for s in self._sketches],
             }
@@ -842,9 +873,29 @@ class Session:
         if self._ctx is None or self._ctx_stale:
             self._ctx = self._make_context()
             self._ctx_stale = False
+        # MetaSchedule's search remembers what it proposed only for the life of one
+        # ``pre_tuning`` (its set of measured workloads starts empty), while its initial
+        # population takes the database's best measured schedules every round. A search started
+        # after candidates were measured (a sketch reallocation, a toggled rule, the end of a
+        # cold start, a resume) therefore ranks measured schedules among its best picks again,
+        # and a round lost up to a third of its trials to them. Such a search is asked for as
+        # many extra picks as measured schedules can enter its population; ``_propose`` drops
+        # the measured ones and keeps the round's best-and-random split.
+        settings = self._round_search_settings()
+        self._search_extra = (
+            min(
+                len(self._measured_hashes),
+                int(settings["population_size"] * settings["init_measured_ratio"]),
+            )
+            if self._measured_hashes
+            else 0
+        )
+        if self._search_mode == "sample":
+            # a random pick can repeat a best one: ask for a few more so the round stays full
+            self._search_extra += int(self._trials_per_round * settings["eps_greedy"]) + 1
         self._ctx.pre_tuning(
             max_trials=1 << 30,
-            num_trials_per_iter=self._trials_per_round,
+            num_trials_per_iter=self._trials_per_round + self._search_extra,
             design_spaces=self._weighted_spaces(),
             database=self._database,
             cost_model=self._cost_model,
@@ -854,6 +905,23 @@ class Session:
 
     def _sketch_of(self, trace: Any) -> int | None:
         return self._sketch_index(trace)
+
+    def _model_can_rank(self) -> bool:
+        """Whether the cost model scores by what it learned (not randomly) in its next predict."""
+        model = self._cost_model
+        if getattr(model, "booster", None) is None:
+            return False
+        warmup = getattr(model, "warmup", getattr(model, "num_warmup_samples", 0))
+        return getattr(model, "data_size", 0) >= warmup
+
+    def _choose_search_mode(self) -> None:
+        """``sample`` while a cold-starting session's model cannot rank, else ``evolve``; a
+        change rebuilds the search for the next proposal."""
+        mode = "sample" if self.cold_start and not self._model_can_rank() else "evolve"
+        if mode != self._search_mode:
+            self._search_mode = mode
+            self._ctx_stale = True
+            self._search_ready = False
 
     def step(self, max_trials: int | None = None) -> Round | None:
         """Run one round: search, build, run, record, update the cost model and the policies.
@@ -881,6 +949,8 @@ class Session:
             self.pruning.begin_round()
             self._mutation_log.clear()
             allocation = list(self._allocation)
+            self._choose_search_mode()
+            search_mode = self._search_mode
             found = self._propose(limit)
             if found is None:
                 self._exhausted = True
@@ -927,6 +997,7 @@ class Session:
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
                 {"predict_s": t_predict, "update_s": t_model_update},
             )
+            record.search_mode = search_mode
             self._record_search_side(record, allocation, relaxed, audit, audit_results)
             self._rounds.append(record.to_dict())
             if self._log is not None:
@@ -946,11 +1017,13 @@ class Session:
         """
         from tvm_ffi import structural_hash
 
-        candidates: list[tuple[int, Any]] = []
+        bests: list[tuple[int, Any]] = []
+        rands: list[tuple[int, Any]] = []
         seen: set[int] = set()
         proposed_count = duplicates = 0
         relaxed: list[str] = []
         attempts = 0
+        eps = float(self.search_settings["eps_greedy"])
         while attempts < 4:
             self._ensure_search()
             proposed = self._ctx.generate_measure_candidates()
@@ -968,20 +1041,26 @@ class Session:
                 break
             attempts += 1
             proposed_count += len(proposed)
-            for cand in proposed:
+            # MetaSchedule lists its picks best-first, then its eps-greedy random picks
+            n_rand = int((self._trials_per_round + self._search_extra) * eps)
+            for i, cand in enumerate(proposed):
                 h = structural_hash(cand.sch.mod)
                 if h in self._measured_hashes or h in seen:
                     duplicates += 1
                     continue
                 seen.add(h)
-                candidates.append((h, cand))
+                (rands if i >= len(proposed) - n_rand else bests).append((h, cand))
             # After a resume or a restart the search may propose what was measured before:
             # ask again only when that left the round less than half full.
-            if len(candidates) >= max(1, limit // 2):
+            if len(bests) + len(rands) >= max(1, limit // 2):
                 break
         if proposed_count == 0:
             return None
-        return candidates[: max(0, limit)], proposed_count, duplicates, relaxed
+        limit = max(0, limit)
+        take_rand = min(len(rands), int(limit * eps), limit)
+        take_best = min(len(bests), limit - take_rand)
+        take_rand = min(len(rands), limit - take_best)
+        return bests[:take_best] + rands[:take_rand], proposed_count, duplicates, relaxed
 
     def _measure(self, schedules: list[Any]):
         """Build and run schedules; returns builds, runner results and the two phase times."""
@@ -1325,6 +1404,7 @@ class Session:
                 database=self._database,
                 cost_model=self._cost_model,
             )
+            self._tell_measured()
             self._search_started = True
             self._search_ready = False  # the next round restarts the search with its own batch
             proposed = self._ctx.generate_measure_candidates() or []
