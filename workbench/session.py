@@ -85,7 +85,8 @@ class Round:
         were measured is asked for extra picks, as many as measured schedules can enter its
         population, so that the round stays full after dropping them).
     duplicates : int
-        Proposed candidates dropped because they were already measured (after a resume).
+        Proposed candidates dropped because they were already measured (after a resume or a
+        restart of the search).
     candidates : list of dict
         One entry per measured candidate: id, sketch, decisions, predicted score, latency,
         GFLOPS, error.
@@ -1404,7 +1405,6 @@ class Session:
                 database=self._database,
                 cost_model=self._cost_model,
             )
-            self._tell_measured()
             self._search_started = True
             self._search_ready = False  # the next round restarts the search with its own batch
             proposed = self._ctx.generate_measure_candidates() or []
