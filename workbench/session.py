@@ -883,13 +883,9 @@ class Session:
         # many extra picks as measured schedules can enter its population; ``_propose`` drops
         # the measured ones and keeps the round's best-and-random split.
         settings = self._round_search_settings()
-        self._search_extra = (
-            min(
-                len(self._measured_hashes),
-                int(settings["population_size"] * settings["init_measured_ratio"]),
-            )
-            if self._measured_hashes
-            else 0
+        self._search_extra = min(
+            len(self._measured_hashes),
+            int(settings["population_size"] * settings["init_measured_ratio"]),
         )
         if self._search_mode == "sample":
             # a random pick can repeat a best one: ask for a few more so the round stays full
@@ -951,7 +947,6 @@ class Session:
             self._mutation_log.clear()
             allocation = list(self._allocation)
             self._choose_search_mode()
-            search_mode = self._search_mode
             found = self._propose(limit)
             if found is None:
                 self._exhausted = True
@@ -998,7 +993,7 @@ class Session:
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
                 {"predict_s": t_predict, "update_s": t_model_update},
             )
-            record.search_mode = search_mode
+            record.search_mode = self._search_mode
             self._record_search_side(record, allocation, relaxed, audit, audit_results)
             self._rounds.append(record.to_dict())
             if self._log is not None:
