@@ -220,12 +220,18 @@ VARIANTS = {
     "lightgbm/regression": ("lightgbm", {"objective": "regression"}),
     "lightgbm/rank": ("lightgbm", {"objective": "rank"}),
     "lightgbm/lambdarank": ("lightgbm", {"objective": "lambdarank"}),
-    "fi-reduced/quantile": ("fi-reduced", {"labels": "quantile"}),
-    "fi-reduced/power": ("fi-reduced", {"labels": "power"}),
-    "fi-reduced/none": ("fi-reduced", {"labels": "none"}),
+    "fi-reduced/regression+quantile": (
+        "fi-reduced",
+        {"objective": "regression", "labels": "quantile"},
+    ),
+    "fi-reduced/regression+power": ("fi-reduced", {"objective": "regression", "labels": "power"}),
     "fi-reduced/rank+quantile": ("fi-reduced", {"objective": "rank", "labels": "quantile"}),
+    "fi-reduced/rank+power": ("fi-reduced", {"objective": "rank", "labels": "power"}),
+    "fi-reduced/rank+none": ("fi-reduced", {"objective": "rank", "labels": "none"}),
     "random": ("random", {}),
 }
+
+PROXY_VARIANTS = [v for v in VARIANTS if v.startswith(("lightgbm/r", "fi-reduced/"))] + ["random"]
 
 
 def _make(name: str, kwargs: dict, seed: int):
@@ -291,6 +297,56 @@ def study(args: argparse.Namespace) -> None:
         Path(args.out).write_text(text + "\n")
 
 
+def proxy(args: argparse.Namespace) -> None:
+    """The search's question, offline: trained on the first ``n`` candidates a tuning run
+    measured (its random round 0, then its first guided round), which of the candidates other
+    runs of the workload measured does each variant put on top? Reports the true normalized
+    throughput (pool best / cost) of its best pick, the best of its top 8 and the mean of its
+    top 32, medians over the training runs per workload, then means over workloads."""
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    import workbench.cost_models as cm
+
+    rows = []
+    for wl_dir in sorted(Path(args.out).glob("runs/*")):
+        runs = {}
+        for path in sorted(wl_dir.glob(f"{args.pool}/seed*/cost_model.*.npz")):
+            z = np.load(path)
+            feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
+            runs[path] = (feats, z["costs"])
+        for n in args.train:
+            for train_path, (feats, costs) in runs.items():
+                test = [(f, c) for p, r in runs.items() if p != train_path for f, c in zip(*r)]
+                test = [(f, c) for f, c in test if c < 1e9]
+                y = min(c for _, c in test) / np.array([c for _, c in test])
+                for variant in args.variants:
+                    name, kwargs = VARIANTS[variant]
+                    model = _make(name, kwargs, 0)
+                    cm.fit_features(model, "g", feats[:n], costs[:n])
+                    order = np.argsort(-cm.predict_features(model, [f for f, _ in test]))
+                    rows.append(
+                        {
+                            "n": n,
+                            "workload": wl_dir.name,
+                            "variant": variant,
+                            "top1": y[order[0]],
+                            "best_of_top8": y[order[:8]].max(),
+                            "mean_top32": y[order[:32]].mean(),
+                            "spearman": spearmanr(-order.argsort(), y)[0],
+                        }
+                    )
+    df = pd.DataFrame(rows)
+    per_wl = df.groupby(["n", "workload", "variant"], sort=False).median().reset_index()
+    overall = per_wl.groupby(["n", "variant"], sort=False).mean(numeric_only=True).reset_index()
+    text = _markdown(overall) + "\n\nPer workload (median over training runs):\n\n"
+    text += _markdown(per_wl)
+    print(text)
+    if args.report:
+        Path(args.report).write_text(text + "\n")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -315,9 +371,15 @@ def main() -> None:
     s.add_argument("data", nargs="+")
     s.add_argument("--splits", type=int, default=10)
     s.add_argument("--out", default=None)
+    x = sub.add_parser("proxy", help="which variant picks the best candidates of other runs")
+    x.add_argument("--out", default="benchmarks/results/tuning", help="the tuning runs' folder")
+    x.add_argument("--pool", default="lightgbm", help="configuration whose runs form the pool")
+    x.add_argument("--train", type=int, nargs="+", default=[32, 64])
+    x.add_argument("--variants", nargs="+", default=PROXY_VARIANTS)
+    x.add_argument("--report", default="benchmarks/results/tuning/proxy_report.md")
     a = p.parse_args()
     print(json.dumps({k: v for k, v in vars(a).items()}), file=sys.stderr)
-    {"run": run, "summarize": summarize, "study": study}[a.cmd](a)
+    {"run": run, "summarize": summarize, "study": study, "proxy": proxy}[a.cmd](a)
 
 
 if __name__ == "__main__":

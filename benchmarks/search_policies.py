@@ -9,12 +9,16 @@ Configurations (all with the same seeds, interleaved by the harness):
 - ``+bandit``: UCB sketch selection;
 - ``+learned``: learned mutation choice;
 - ``all``: all three, with ``--all-cost-model`` (the best cost model), no audit, the rules of
-  ``ALL_RULES`` (those whose audit precision in ``+pruning`` was at least 0.8) and a cold start
-  (``Session(cold_start=True)``: no genetic iterations while the model cannot rank yet).
+  ``ALL_RULES`` (those whose audit precision in ``+pruning`` was at least 0.8), a cold start
+  (``Session(cold_start=True)``: no genetic iterations while the model cannot rank yet) and
+  ``LEAN_SEARCH`` (2 genetic iterations a round instead of MetaSchedule's 4).
 
 With ``--with-cost-models`` the ``lightgbm`` and ``fi-reduced`` configurations of
 ``benchmarks/cost_models.py`` run in the same interleaved comparison (same workloads, seeds,
-trials and round size), so both measurements share one baseline and one machine state.
+trials and round size), so both measurements share one baseline and one machine state, and so
+does ``lightgbm-lean`` (``lightgbm`` with ``LEAN_SEARCH`` alone: what the search setting gives
+without the policies), ``all-no-bandit`` (``all`` with uniform sketches) and
+``lightgbm-lean+learned`` (``lightgbm-lean`` with the learned mutation choice).
 
 Reports trials-to-quality, seconds-to-quality and final best per workload (reference: the
 baseline's median final best), and per rule its pruning rate and audit precision::
@@ -23,8 +27,9 @@ baseline's median final best), and per rule its pruning rate and audit precision
         --out benchmarks/results/tuning > benchmarks/results/tuning.log 2>&1 &
     python benchmarks/search_policies.py summarize --out benchmarks/results/tuning
 
-``summarize`` also writes ``all_report.md``: ``all`` against ``xgboost`` and ``lightgbm`` over
-every seed the three finished (``run --seeds 5`` for five).
+``summarize`` also writes ``all_report.md``: ``all`` against ``xgboost``, ``lightgbm``,
+``lightgbm-lean`` and two ablations (``all-no-bandit``; ``lightgbm-lean+learned``) over every seed
+they all finished (``run --seeds 5`` for five).
 
 ``audit`` measures the default rules' audit precision on its own (4 pruned candidates per round,
 the rules taking turns)::
@@ -63,6 +68,24 @@ RULES = [
 #: ``register-tile-fits`` 0.89; ``enough-parallelism`` (0.61) and ``vector-aligned-inner-tile``
 #: (0.58) were barely better than chance, ``pointless-unroll`` never fired.
 ALL_RULES = ["register-tile-fits"]
+
+#: The search setting of ``all`` (and ``lightgbm-lean``): 2 genetic iterations a round instead
+#: of 4. Once a trained model scores the population, each iteration costs a round of mutation,
+#: postprocessing and feature extraction; on matmul and dense (5 seeds) ``lightgbm`` with 2
+#: iterations reached the baseline's best in 0.53x of its trials (0.54x with 4) and 0.41x of
+#: its time (0.59x).
+LEAN_SEARCH = {"genetic_num_iters": 2}
+
+
+#: The configurations of ``all_report.md`` (every seed all of them finished).
+ALL_REPORT_CONFIGS = [
+    "xgboost",
+    "lightgbm",
+    "lightgbm-lean",
+    "lightgbm-lean+learned",
+    "all-no-bandit",
+    "all",
+]
 
 
 def pruning_table(out: Path) -> pd.DataFrame:
@@ -112,11 +135,17 @@ def configs(all_cost_model: str, with_cost_models: bool) -> dict[str, dict]:
             "sketch_policy": "bandit",
             "mutation_policy": "learned",
             "cold_start": True,
+            "search": LEAN_SEARCH,
         },
     }
     if with_cost_models:
         out["lightgbm"] = {"cost_model": "lightgbm"}
         out["fi-reduced"] = {"cost_model": "fi-reduced"}
+        out["lightgbm-lean"] = {"cost_model": "lightgbm", "search": LEAN_SEARCH}
+        # where ``all`` loses against ``lightgbm-lean``: without the bandit, and the learned
+        # mutation choice alone on top of ``lightgbm-lean``
+        out["all-no-bandit"] = {k: v for k, v in out["all"].items() if k != "sketch_policy"}
+        out["lightgbm-lean+learned"] = {**out["lightgbm-lean"], "mutation_policy": "learned"}
     return out
 
 
@@ -140,12 +169,15 @@ def summarize(args: argparse.Namespace) -> None:
             argparse.Namespace(**common, configs=cost_models.CONFIGS, prefix="cost_models_")
         )
     if any(out.glob("runs/*/all/seed*/workbench.json")):
-        # ``all`` against the baseline and its own cost model alone, over every seed the three
-        # finished (the other policy configurations may have run fewer seeds)
+        # ``all`` against the baseline, its cost model alone and the ablations, over every seed
+        # all of them finished (the other policy configurations may have run fewer seeds)
         print()
         cost_models.summarize(
             argparse.Namespace(
-                **common, configs=["xgboost", "lightgbm", "all"], prefix="all_", noise=False
+                **common,
+                configs=ALL_REPORT_CONFIGS,
+                prefix="all_",
+                noise=False,
             )
         )
     table = pruning_table(out)

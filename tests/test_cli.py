@@ -34,6 +34,8 @@ def test_tune_prints_progress_resumes_reports_and_exports(tmp_path):
         str(run),
         *FAST_ARGS,
         "--cold-start",
+        "--genetic-iters",
+        "1",
         "--report",
         str(tmp_path / "report"),
         "--export",
@@ -48,6 +50,7 @@ def test_tune_prints_progress_resumes_reports_and_exports(tmp_path):
     assert (tmp_path / "export" / "best_kernel.so").exists()
     manifest = json.loads((run / "workbench.json").read_text())
     assert manifest["cold_start"] is True
+    assert manifest["search"]["genetic_num_iters"] == 1
     first = json.loads((run / "rounds.jsonl").read_text().splitlines()[0])
     assert first["search_mode"] == "sample"  # xgboost cannot rank before 100 candidates
 
@@ -75,6 +78,10 @@ def test_tune_prints_progress_resumes_reports_and_exports(tmp_path):
         (["tune", TINY, "--trials", "4", "--target", "tpu"], "unknown target 'tpu'"),
         (["tune", TINY, "--trials", "0"], "--trials must be >= 1"),
         (["tune", TINY, "--trials", "x"], "invalid int value"),
+        (
+            ["tune", TINY, "--trials", "4", "--genetic-iters", "-1"],
+            "genetic_num_iters must be an integer >= 0",
+        ),
         (["show", "/no/such/run"], "holds no workbench run"),
         (["export", "/no/such/run", "out"], "holds no workbench run"),
         (["nosuchcommand"], "invalid choice"),

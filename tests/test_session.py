@@ -166,6 +166,15 @@ def test_a_restarted_search_still_fills_its_round_with_new_candidates(tmp_path):
     assert len(set(traces)) == len(traces) == 32
 
 
+def test_bad_search_settings_are_refused_with_the_valid_range():
+    with pytest.raises(WorkbenchError, match="genetic_num_iters must be an integer >= 0, not -1"):
+        wb.Session(TINY, search={"genetic_num_iters": -1})
+    with pytest.raises(WorkbenchError, match="eps_greedy must be a number in \\[0, 1\\], not 2"):
+        wb.Session(TINY, search={"eps_greedy": 2})
+    with pytest.raises(WorkbenchError, match="population_size must be an integer >= 1"):
+        wb.Session(TINY, search={"population_size": "big"})
+
+
 def test_same_work_dir_with_other_workload_is_refused(tuned_run):
     with pytest.raises(WorkbenchError, match="holds a run of matmul:M=64,N=64,K=64"):
         wb.Session("matmul:M=32,N=32,K=32", work_dir=tuned_run)

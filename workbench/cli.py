@@ -109,6 +109,9 @@ def _add_session_args(p: argparse.ArgumentParser) -> None:
         "--population", type=int, default=None, help="evolutionary search population (512)"
     )
     p.add_argument(
+        "--genetic-iters", type=int, default=None, help="genetic iterations per round (4)"
+    )
+    p.add_argument(
         "--pruning",
         default=None,
         help="comma-separated pruning rules (see `workbench pruning-rules`)",
@@ -141,8 +144,16 @@ def _session_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["seed"] = args.seed
     if args.trials_per_round is not None:
         kwargs["trials_per_round"] = args.trials_per_round
-    if args.population is not None:
-        kwargs["search"] = {"population_size": args.population}
+    search = {
+        key: getattr(args, name, None)
+        for key, name in (
+            ("population_size", "population"),
+            ("genetic_num_iters", "genetic_iters"),
+        )
+    }
+    search = {k: v for k, v in search.items() if v is not None}
+    if search:
+        kwargs["search"] = search
     if args.pruning is not None:
         kwargs["pruning"] = [x.strip() for x in args.pruning.split(",") if x.strip()]
     if args.sketch_policy is not None:

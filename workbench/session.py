@@ -255,6 +255,7 @@ class Session:
                 f"unknown search setting(s) {sorted(unknown)}; valid: {', '.join(SEARCH_DEFAULTS)}"
             )
         self.search_settings = {**SEARCH_DEFAULTS, **(search or {})}
+        _check_search_settings(self.search_settings)
         self._shared_runner = None if runner is None or isinstance(runner, str) else runner
         given = {"runner": runner if isinstance(runner, str) else None, "tracker": tracker}
         given = {k: v for k, v in {**given, "key": key}.items() if v is not None}
@@ -1506,3 +1507,23 @@ def _recreate(name: str, seed: int, cores: int) -> Any:
 def _short_error(msg: str, limit: int = 2000) -> str:
     msg = msg.strip()
     return msg if len(msg) <= limit else msg[: limit - 20] + "\n... (truncated)"
+
+
+def _check_search_settings(settings: dict[str, Any]) -> None:
+    """Refuse search settings MetaSchedule would reject with a traceback (or take silently)."""
+    for key, least in (
+        ("population_size", 1),
+        ("init_min_unmeasured", 0),
+        ("max_fail_count", 0),
+        ("genetic_num_iters", 0),
+        ("genetic_max_fail_count", 0),
+    ):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise WorkbenchError(
+                f"search setting {key} must be an integer >= {least}, not {value!r}"
+            )
+    for key in ("init_measured_ratio", "genetic_mutate_prob", "eps_greedy"):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise WorkbenchError(f"search setting {key} must be a number in [0, 1], not {value!r}")
