@@ -175,6 +175,16 @@ def test_bad_search_settings_are_refused_with_the_valid_range():
         wb.Session(TINY, search={"population_size": "big"})
 
 
+def test_numpy_search_settings_become_plain_numbers(tmp_path):
+    import numpy as np
+
+    search = {**FAST["search"], "population_size": np.int64(64), "eps_greedy": np.float32(0.25)}
+    with wb.Session(TINY, work_dir=tmp_path / "run", **{**FAST, "search": search}) as s:
+        assert type(s.search_settings["population_size"]) is int
+        assert type(s.search_settings["eps_greedy"]) is float
+        assert s.step().measured == 8  # MetaSchedule took them
+
+
 def test_same_work_dir_with_other_workload_is_refused(tuned_run):
     with pytest.raises(WorkbenchError, match="holds a run of matmul:M=64,N=64,K=64"):
         wb.Session("matmul:M=32,N=32,K=32", work_dir=tuned_run)

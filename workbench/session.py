@@ -255,7 +255,7 @@ class Session:
                 f"unknown search setting(s) {sorted(unknown)}; valid: {', '.join(SEARCH_DEFAULTS)}"
             )
         self.search_settings = {**SEARCH_DEFAULTS, **(search or {})}
-        _check_search_settings(self.search_settings)
+        self.search_settings = _check_search_settings(self.search_settings)
         self._shared_runner = None if runner is None or isinstance(runner, str) else runner
         given = {"runner": runner if isinstance(runner, str) else None, "tracker": tracker}
         given = {k: v for k, v in {**given, "key": key}.items() if v is not None}
@@ -1509,8 +1509,12 @@ def _short_error(msg: str, limit: int = 2000) -> str:
     return msg if len(msg) <= limit else msg[: limit - 20] + "\n... (truncated)"
 
 
-def _check_search_settings(settings: dict[str, Any]) -> None:
-    """Refuse search settings MetaSchedule would reject with a traceback (or take silently)."""
+def _check_search_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with plain ints and floats (NumPy numbers are fine too); settings
+    MetaSchedule would reject with a traceback (or take silently) are refused."""
+    from numbers import Integral, Real
+
+    out = dict(settings)
     for key, least in (
         ("population_size", 1),
         ("init_min_unmeasured", 0),
@@ -1519,11 +1523,14 @@ def _check_search_settings(settings: dict[str, Any]) -> None:
         ("genetic_max_fail_count", 0),
     ):
         value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
             raise WorkbenchError(
                 f"search setting {key} must be an integer >= {least}, not {value!r}"
             )
+        out[key] = int(value)
     for key in ("init_measured_ratio", "genetic_mutate_prob", "eps_greedy"):
         value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= 1:
             raise WorkbenchError(f"search setting {key} must be a number in [0, 1], not {value!r}")
+        out[key] = float(value)
+    return out
