@@ -325,7 +325,8 @@ def proxy(args: argparse.Namespace) -> None:
                     name, kwargs = VARIANTS[variant]
                     model = _make(name, kwargs, 0)
                     cm.fit_features(model, "g", feats[:n], costs[:n])
-                    order = np.argsort(-cm.predict_features(model, [f for f, _ in test]))
+                    pred = cm.predict_features(model, [f for f, _ in test])
+                    order = np.argsort(-pred)
                     rows.append(
                         {
                             "n": n,
@@ -334,7 +335,7 @@ def proxy(args: argparse.Namespace) -> None:
                             "top1": y[order[0]],
                             "best_of_top8": y[order[:8]].max(),
                             "mean_top32": y[order[:32]].mean(),
-                            "spearman": spearmanr(-order.argsort(), y)[0],
+                            "spearman": spearmanr(pred, y)[0],
                         }
                     )
     df = pd.DataFrame(rows)

@@ -152,9 +152,12 @@ class Round:
 
 
 def _check_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise WorkbenchError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
+    """``value`` as a plain int (NumPy integers too), or an error naming ``name`` and the range."""
+    from numbers import Integral
+
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise WorkbenchError(f"{name} must be an integer >= {minimum}, not {value!r}")
+    return int(value)
 
 
 class Session:
@@ -254,8 +257,7 @@ class Session:
             raise WorkbenchError(
                 f"unknown search setting(s) {sorted(unknown)}; valid: {', '.join(SEARCH_DEFAULTS)}"
             )
-        self.search_settings = {**SEARCH_DEFAULTS, **(search or {})}
-        self.search_settings = _check_search_settings(self.search_settings)
+        self.search_settings = _check_search_settings({**SEARCH_DEFAULTS, **(search or {})})
         self._shared_runner = None if runner is None or isinstance(runner, str) else runner
         given = {"runner": runner if isinstance(runner, str) else None, "tracker": tracker}
         given = {k: v for k, v in {**given, "key": key}.items() if v is not None}
@@ -1512,7 +1514,7 @@ def _short_error(msg: str, limit: int = 2000) -> str:
 def _check_search_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` with plain ints and floats (NumPy numbers are fine too); settings
     MetaSchedule would reject with a traceback (or take silently) are refused."""
-    from numbers import Integral, Real
+    from numbers import Real
 
     out = dict(settings)
     for key, least in (
@@ -1522,12 +1524,7 @@ def _check_search_settings(settings: dict[str, Any]) -> dict[str, Any]:
         ("genetic_num_iters", 0),
         ("genetic_max_fail_count", 0),
     ):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
-            raise WorkbenchError(
-                f"search setting {key} must be an integer >= {least}, not {value!r}"
-            )
-        out[key] = int(value)
+        out[key] = _check_int(f"search setting {key}", settings[key], least)
     for key in ("init_measured_ratio", "genetic_mutate_prob", "eps_greedy"):
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value <= 1:
