@@ -17,8 +17,8 @@ With ``--with-cost-models`` the ``lightgbm`` and ``fi-reduced`` configurations o
 ``benchmarks/cost_models.py`` run in the same interleaved comparison (same workloads, seeds,
 trials and round size), so both measurements share one baseline and one machine state, and so
 does ``lightgbm-lean`` (``lightgbm`` with ``LEAN_SEARCH`` alone: what the search setting gives
-without the policies), ``all-no-bandit`` (``all`` with uniform sketches) and
-``lightgbm-lean+learned`` (``lightgbm-lean`` with the learned mutation choice).
+without the policies) and ``lightgbm-lean+learned`` (``lightgbm-lean`` with the learned
+mutation choice).
 
 Reports trials-to-quality, seconds-to-quality and final best per workload (reference: the
 baseline's median final best), and per rule its pruning rate and audit precision::
@@ -28,8 +28,15 @@ baseline's median final best), and per rule its pruning rate and audit precision
     python benchmarks/search_policies.py summarize --out benchmarks/results/tuning
 
 ``summarize`` also writes ``all_report.md``: ``all`` against ``xgboost``, ``lightgbm``,
-``lightgbm-lean`` and two ablations (``all-no-bandit``; ``lightgbm-lean+learned``) over every seed
-they all finished (``run --seeds 5`` for five).
+``lightgbm-lean`` and ``lightgbm-lean+learned`` over every seed they all finished (``run --seeds
+5`` for five).
+
+``ablate`` runs ``all`` with one part left out at a time (``all-no-rule``, ``all-no-cold``,
+``all-no-bandit``, ``all-no-learned``) on the given workloads (default: matmul, the workload
+where ``all`` fell furthest behind ``lightgbm-lean``); ``summarize`` then also writes
+``ablations_report.md`` over the workloads and seeds they finished::
+
+    python benchmarks/search_policies.py ablate --seeds 5 --out benchmarks/results/tuning
 
 ``audit`` measures the default rules' audit precision on its own (4 pruned candidates per round,
 the rules taking turns)::
@@ -78,14 +85,16 @@ LEAN_SEARCH = {"genetic_num_iters": 2}
 
 
 #: The configurations of ``all_report.md`` (every seed all of them finished).
-ALL_REPORT_CONFIGS = [
-    "xgboost",
-    "lightgbm",
-    "lightgbm-lean",
-    "lightgbm-lean+learned",
-    "all-no-bandit",
-    "all",
-]
+ALL_REPORT_CONFIGS = ["xgboost", "lightgbm", "lightgbm-lean", "lightgbm-lean+learned", "all"]
+
+#: ``all`` with one part left out at a time (``ablate``), and what each leaves out.
+ABLATIONS = {
+    "all-no-rule": "pruning",
+    "all-no-cold": "cold_start",
+    "all-no-bandit": "sketch_policy",
+    "all-no-learned": "mutation_policy",
+}
+ABLATION_REPORT_CONFIGS = ["xgboost", "lightgbm-lean", "lightgbm-lean+learned", "all", *ABLATIONS]
 
 
 def pruning_table(out: Path) -> pd.DataFrame:
@@ -142,9 +151,7 @@ def configs(all_cost_model: str, with_cost_models: bool) -> dict[str, dict]:
         out["lightgbm"] = {"cost_model": "lightgbm"}
         out["fi-reduced"] = {"cost_model": "fi-reduced"}
         out["lightgbm-lean"] = {"cost_model": "lightgbm", "search": LEAN_SEARCH}
-        # where ``all`` loses against ``lightgbm-lean``: without the bandit, and the learned
-        # mutation choice alone on top of ``lightgbm-lean``
-        out["all-no-bandit"] = {k: v for k, v in out["all"].items() if k != "sketch_policy"}
+        # the learned mutation choice alone on top of ``lightgbm-lean``
         out["lightgbm-lean+learned"] = {**out["lightgbm-lean"], "mutation_policy": "learned"}
     return out
 
@@ -180,11 +187,28 @@ def summarize(args: argparse.Namespace) -> None:
                 noise=False,
             )
         )
+    if any(out.glob("runs/*/all-no-rule/seed*/workbench.json")):
+        print()
+        cost_models.summarize(
+            argparse.Namespace(
+                **common, configs=ABLATION_REPORT_CONFIGS, prefix="ablations_", noise=False
+            )
+        )
     table = pruning_table(out)
     if len(table):
         table.to_csv(out / "pruning.csv", index=False)
         print()
         print(cost_models._markdown(table))
+
+
+def ablate(args: argparse.Namespace) -> None:
+    """``all`` with one part left out at a time, on ``args.workloads``."""
+    full = configs("lightgbm", False)["all"]
+    settings = {
+        name: {k: v for k, v in full.items() if k != part} for name, part in ABLATIONS.items()
+    }
+    cost_models.compare(settings, args, list(range(args.seeds)))
+    summarize(args)
 
 
 def audit(args: argparse.Namespace) -> None:
@@ -207,17 +231,20 @@ def main() -> None:
     r.add_argument("--all-cost-model", default="lightgbm", help="cost model of 'all'")
     r.add_argument("--with-cost-models", action="store_true", help="add lightgbm, fi-reduced")
     m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
+    b = sub.add_parser("ablate", help="'all' with one part left out at a time")
+    b.add_argument("--workloads", nargs="+", default=WORKLOADS[:1])
+    b.add_argument("--seeds", type=int, default=5)
     a = sub.add_parser("audit", help="audit precision of the default rules")
     a.add_argument("--workloads", nargs="+", default=WORKLOADS)
     a.add_argument("--seeds", type=int, default=1)
     a.add_argument("--audit", type=int, default=4, help="pruned candidates measured per round")
-    for q in (r, m, a):
+    for q in (r, m, b, a):
         q.add_argument("--out", default="benchmarks/results/tuning")
         q.add_argument("--trials", type=int, default=128)
         q.add_argument("--per-round", type=int, default=32)
         q.add_argument("--min-repeat-ms", type=int, default=40)
     args = p.parse_args()
-    {"run": run, "summarize": summarize, "audit": audit}[args.cmd](args)
+    {"run": run, "summarize": summarize, "ablate": ablate, "audit": audit}[args.cmd](args)
 
 
 if __name__ == "__main__":

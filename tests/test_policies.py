@@ -85,6 +85,14 @@ def test_learned_mutation_learns_a_synthetic_preference():
     assert pol.probs(5)["unroll"] > before["unroll"]
 
 
+def test_learned_mutation_does_not_favour_the_mutator_it_tried_most():
+    # only tile-size children were measured, and they improved as often as children do: no
+    # evidence against the other mutators, so the probabilities stay MetaSchedule's
+    pol = LearnedMutationPolicy(DEFAULTS, seed=0)
+    pol.observe([(0, "tile-size", i % 5 < 2) for i in range(200)])
+    assert pol.probs(0) == pytest.approx(DEFAULTS, abs=0.01)
+
+
 def test_default_mutation_policy_keeps_metaschedule_probabilities():
     pol = make_mutation_policy("default", DEFAULTS)
     pol.observe([(0, "unroll", True)] * 50)
@@ -125,3 +133,27 @@ def test_policies_can_be_switched_between_rounds_and_are_reproducible():
             return [c["decisions"] for c in r.candidates]
 
     assert run(2) == run(2)
+
+
+def test_learned_choice_gives_one_parent_many_children_under_one_random_state():
+    """MetaSchedule hands a Python mutator the same random state for a whole generation of a
+    thread; the learned choice must still make different children of one parent (it once
+    gave each parent a single child, which cost the searches that used it)."""
+    import tvm.s_tir.meta_schedule as ms
+    from tvm.s_tir.meta_schedule import _ffi_api
+
+    from workbench import _trace
+    from workbench.policies.mutation import make_chooser
+
+    with wb.Session(TINY, **FAST) as s:
+        parent = s._design_spaces[0].trace
+    mutators = {"tile-size": ms.mutator.MutateTileSize(), "unroll": ms.mutator.MutateUnroll()}
+    policy = LearnedMutationPolicy({"tile-size": 0.5, "unroll": 0.5}, seed=0)
+    log: dict = {}
+    chooser = make_chooser(mutators, policy, lambda trace: 0, _trace.decision_key, log)
+    children = [_ffi_api.MutatorApply(chooser, parent, 12345) for _ in range(40)]
+    keys = {_trace.decision_key(c) for c in children if c is not None}
+    assert len(keys) >= 5
+    # both mutators were chosen, and every child is logged with its mutator and parent
+    assert {name for name, _, _ in log.values()} == {"tile-size", "unroll"}
+    assert all(p == _trace.decision_key(parent) for _, p, _ in log.values())

@@ -49,8 +49,9 @@ class DefaultMutationPolicy(MutationPolicy):
 class LearnedMutationPolicy(MutationPolicy):
     """A Beta-Bernoulli model of P(child improves on its parent | sketch, mutator).
 
-    Each (sketch, mutator) pair holds a Beta posterior whose prior is centred on a common base
-    rate with ``prior_strength`` pseudo-observations. The probability of choosing a mutator is
+    Each (sketch, mutator) pair holds a Beta posterior whose prior is centred on the rate at
+    which children of any mutator improved (starting from ``base_rate``) with
+    ``prior_strength`` pseudo-observations. The probability of choosing a mutator is
     its default probability re-weighted by its posterior mean relative to the other mutators,
     mixed with the defaults (``explore``) so that no mutator disappears. ``choose`` samples a
     mutator for each candidate from these probabilities.
@@ -74,10 +75,19 @@ class LearnedMutationPolicy(MutationPolicy):
         self.trials: dict[tuple[int | None, str], float] = defaultdict(float)
         self._rng = random.Random(seed)
 
+    def _pooled_rate(self) -> float:
+        """How often a child improved on its parent, over every mutator (the prior's centre)."""
+        trials = sum(v for (sk, _), v in self.trials.items() if sk is None)
+        success = sum(v for (sk, _), v in self.success.items() if sk is None)
+        return (success + self.base_rate * self.prior_strength) / (trials + self.prior_strength)
+
     def _posterior(self, sketch: int | None, mutator: str) -> tuple[float, float]:
-        a = self.base_rate * self.prior_strength + self.success[(sketch, mutator)]
+        # centred on the pooled rate, a mutator with no observations keeps its default
+        # probability instead of looking worse than the ones tried most
+        base = self._pooled_rate()
+        a = base * self.prior_strength + self.success[(sketch, mutator)]
         b = (
-            (1 - self.base_rate) * self.prior_strength
+            (1 - base) * self.prior_strength
             + self.trials[(sketch, mutator)]
             - self.success[(sketch, mutator)]
         )
@@ -153,6 +163,8 @@ def make_chooser(
     from tvm.s_tir.meta_schedule import _ffi_api
     from tvm.s_tir.meta_schedule.mutator import PyMutator
 
+    seen: dict[int, int] = {}  # calls per random state handed in
+
     @derived_object
     class LearnedMutatorChoice(PyMutator):
         def __init__(self) -> None:
@@ -163,16 +175,23 @@ def make_chooser(
                 m._initialize_with_tune_context(context)
 
         def apply(self, trace: Any, rand_state: Any) -> Any:
-            rng = random.Random(int(rand_state))
+            # MetaSchedule hands a Python mutator the thread's random state by value, and that
+            # state does not move between calls (in one round's search on matmul each thread
+            # passed the same value about 3,000 times). Seeding from it alone would give every
+            # parent a single child: the same mutator and the same mutation each time. So each
+            # call draws from its own stream: the state together with how often it was seen.
+            state = int(rand_state)
+            calls = seen.get(state, 0)
+            seen[state] = calls + 1
+            rng = random.Random((state << 32) | calls)
             sketch = sketch_of(trace)
-            first = policy.choose(sketch, rng)
-            order = [first] + [m for m in policy.mutators if m != first]
-            for name in order:
-                child = _ffi_api.MutatorApply(mutators[name], trace, int(rand_state))
-                if child is not None:
-                    log[key_of(child)] = (name, key_of(trace), sketch)
-                    return child
-            return None
+            name = policy.choose(sketch, rng)
+            child = _ffi_api.MutatorApply(mutators[name], trace, rng.randrange(1, 2**31 - 1))
+            if child is None:
+                # as with MetaSchedule's own mutators: the search draws a new parent and mutator
+                return None
+            log[key_of(child)] = (name, key_of(trace), sketch)
+            return child
 
         def clone(self) -> Any:
             return self
