@@ -81,10 +81,9 @@ class LearnedMutationPolicy(MutationPolicy):
         success = sum(v for (sk, _), v in self.success.items() if sk is None)
         return (success + self.base_rate * self.prior_strength) / (trials + self.prior_strength)
 
-    def _posterior(self, sketch: int | None, mutator: str) -> tuple[float, float]:
-        # centred on the pooled rate, a mutator with no observations keeps its default
+    def _posterior(self, sketch: int | None, mutator: str, base: float) -> tuple[float, float]:
+        # centred on the pooled rate ``base``, a mutator with no observations keeps its default
         # probability instead of looking worse than the ones tried most
-        base = self._pooled_rate()
         a = base * self.prior_strength + self.success[(sketch, mutator)]
         b = (
             (1 - base) * self.prior_strength
@@ -99,8 +98,9 @@ class LearnedMutationPolicy(MutationPolicy):
 
     def probs(self, sketch: int | None = None) -> dict[str, float]:
         means = {}
+        base = self._pooled_rate()  # once per call: ``choose`` runs for every mutation
         for m in self.mutators:
-            a, b = self._posterior(sketch, m)
+            a, b = self._posterior(sketch, m, base)
             means[m] = a / (a + b)
         weighted = {m: self.default[m] * means[m] for m in self.mutators}
         total = sum(weighted.values()) or 1.0
