@@ -27,7 +27,8 @@ baseline's median final best), and per rule its pruning rate and audit precision
         --out benchmarks/results/tuning > benchmarks/results/tuning.log 2>&1 &
     python benchmarks/search_policies.py summarize --out benchmarks/results/tuning
 
-``summarize`` also writes ``all_report.md``: ``all`` against ``xgboost``, ``lightgbm``,
+``run --configs NAME ...`` runs only those configurations (``summarize`` then tabulates those
+that ran). ``summarize`` also writes ``all_report.md``: ``all`` against ``xgboost``, ``lightgbm``,
 ``lightgbm-lean`` and ``lightgbm-lean+learned`` over every seed they all finished (``run --seeds
 5`` for five).
 
@@ -158,41 +159,46 @@ def configs(all_cost_model: str, with_cost_models: bool) -> dict[str, dict]:
 
 def run(args: argparse.Namespace) -> None:
     settings = configs(args.all_cost_model, args.with_cost_models)
+    if args.configs:
+        unknown = [c for c in args.configs if c not in settings]
+        if unknown:
+            raise SystemExit(
+                f"unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(settings)}"
+            )
+        settings = {k: v for k, v in settings.items() if k in args.configs}
     args.wall_min = cost_models.compare(settings, args, list(range(args.seeds)))
     summarize(args)
 
 
+def _finished(out: Path, names: list[str]) -> list[str]:
+    """``names`` that have run directories under ``out`` (a ``run --configs`` may leave some
+    out), in their order."""
+    return [n for n in names if any(out.glob(f"runs/*/{n}/seed*/workbench.json"))]
+
+
 def summarize(args: argparse.Namespace) -> None:
-    """Tables of the policy comparison (and of the cost models, when they ran too)."""
+    """Tables of the policy comparison (and of the cost models, when they ran too); each table
+    over the configurations that ran, and the (workload, seed) pairs all of them finished."""
     out = Path(args.out)
     common = {k: getattr(args, k) for k in ("out", "trials", "per_round", "min_repeat_ms")}
     common["wall_min"] = getattr(args, "wall_min", None)
-    cost_models.summarize(
-        argparse.Namespace(**common, configs=POLICY_CONFIGS, prefix="policies_", noise=False)
-    )
-    if any(out.glob("runs/*/lightgbm/seed*/workbench.json")):
+    tables = [
+        (POLICY_CONFIGS, "policies_", False),
+        (cost_models.CONFIGS, "cost_models_", True),
+        # ``all`` against the baseline and its cost model alone, over every seed all of them
+        # finished (the other policy configurations may have run fewer seeds)
+        (ALL_REPORT_CONFIGS, "all_", False),
+        (ABLATION_REPORT_CONFIGS, "ablations_", False),
+    ]
+    for names, prefix, noise in tables:
+        present = _finished(out, names)
+        if len(present) < 2 or present[0] != names[0]:
+            continue  # no baseline, or nothing to compare with it
+        if prefix == "ablations_" and "all-no-rule" not in present:
+            continue
         print()
         cost_models.summarize(
-            argparse.Namespace(**common, configs=cost_models.CONFIGS, prefix="cost_models_")
-        )
-    if any(out.glob("runs/*/all/seed*/workbench.json")):
-        # ``all`` against the baseline, its cost model alone and the ablations, over every seed
-        # all of them finished (the other policy configurations may have run fewer seeds)
-        print()
-        cost_models.summarize(
-            argparse.Namespace(
-                **common,
-                configs=ALL_REPORT_CONFIGS,
-                prefix="all_",
-                noise=False,
-            )
-        )
-    if any(out.glob("runs/*/all-no-rule/seed*/workbench.json")):
-        print()
-        cost_models.summarize(
-            argparse.Namespace(
-                **common, configs=ABLATION_REPORT_CONFIGS, prefix="ablations_", noise=False
-            )
+            argparse.Namespace(**common, configs=present, prefix=prefix, noise=noise)
         )
     table = pruning_table(out)
     if len(table):
@@ -230,6 +236,7 @@ def main() -> None:
     r.add_argument("--seeds", type=int, default=3)
     r.add_argument("--all-cost-model", default="lightgbm", help="cost model of 'all'")
     r.add_argument("--with-cost-models", action="store_true", help="add lightgbm, fi-reduced")
+    r.add_argument("--configs", nargs="+", help="run only these configurations (default: all)")
     m = sub.add_parser("summarize", help="tables from the finished runs of an earlier `run`")
     b = sub.add_parser("ablate", help="'all' with one part left out at a time")
     b.add_argument("--workloads", nargs="+", default=WORKLOADS[:1])
