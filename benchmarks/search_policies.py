@@ -194,8 +194,8 @@ def summarize(args: argparse.Namespace) -> None:
         present = _finished(out, names)
         if len(present) < 2 or present[0] != names[0]:
             continue  # no baseline, or nothing to compare with it
-        if prefix == "ablations_" and "all-no-rule" not in present:
-            continue
+        if {"all_": "all", "ablations_": "all-no-rule"}.get(prefix, names[0]) not in present:
+            continue  # the table's subject did not run
         print()
         cost_models.summarize(
             argparse.Namespace(**common, configs=present, prefix=prefix, noise=noise)
