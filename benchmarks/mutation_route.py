@@ -47,6 +47,16 @@ def main() -> None:
         s.step()
     s.check_runner()
 
+    def start(ctx) -> None:
+        # one search over the session's sketches, database and cost model
+        ctx.pre_tuning(
+            max_trials=1 << 30,
+            num_trials_per_iter=args.picks,
+            design_spaces=list(s._design_spaces),
+            database=s._database,
+            cost_model=s._cost_model,
+        )
+
     def search(route: str, rand_state: int, population: list) -> list:
         # the session's own context builder, with the route and the search seed swapped in
         s._mutation_policy_name = "default" if route == "native" else "learned"
@@ -58,13 +68,7 @@ def main() -> None:
             ctx = s._make_context()
         finally:
             s.seed = seed
-        ctx.pre_tuning(
-            max_trials=1 << 30,
-            num_trials_per_iter=args.picks,
-            design_spaces=list(s._design_spaces),
-            database=s._database,
-            cost_model=s._cost_model,
-        )
+        start(ctx)
         try:
             return list(
                 _ffi_api.SearchStrategyEvolutionarySearchEvolveWithCostModel(
@@ -77,13 +81,7 @@ def main() -> None:
             s._mutation_policy_name = "default"
 
     ctx = s._make_context()
-    ctx.pre_tuning(
-        max_trials=1 << 30,
-        num_trials_per_iter=args.picks,
-        design_spaces=list(s._design_spaces),
-        database=s._database,
-        cost_model=s._cost_model,
-    )
+    start(ctx)
     population = list(
         _ffi_api.SearchStrategyEvolutionarySearchSampleInitPopulation(ctx.search_strategy, 512)
     )
