@@ -98,6 +98,26 @@ def test_save_load_round_trip_gives_identical_predictions(name, tmp_path):
     np.testing.assert_array_equal(before, after)
 
 
+def test_ranking_scores_reach_the_search_positive_and_in_the_same_order():
+    # The evolutionary search clamps negative scores to 0 and picks parents in proportion to the
+    # score: the rank objective's logits are mapped to (0, 1) without changing their order.
+    from workbench.cost_models.lightgbm import make
+
+    feats, costs = _recorded()
+    mapped, raw = make(seed=0), make(seed=0, score_map="raw")
+    for model in (mapped, raw):
+        cm.fit_features(model, "mm128", feats[:96], costs[:96])
+    got, logits = cm.predict_features(mapped, feats), cm.predict_features(raw, feats)
+    assert (logits <= 0).mean() > 0.2  # what the search would have clamped
+    assert np.all((got > 0) & (got < 1))
+    np.testing.assert_array_equal(np.argsort(got, kind="stable"), np.argsort(logits, kind="stable"))
+    # The training candidates' median lands on 0.5, their middle half spread over about 0.5.
+    q25, q50, q75 = np.quantile(cm.predict_features(mapped, feats[:96]), [0.25, 0.5, 0.75])
+    assert abs(q50 - 0.5) < 0.01 and 0.35 < q75 - q25 < 0.6, (q25, q50, q75)
+    with pytest.raises(WorkbenchError, match="valid choices: logistic, raw"):
+        make(score_map="softmax")
+
+
 def test_fi_reduced_really_uses_fewer_dimensions():
     feats, costs = _recorded()
     model = cm.create("fi-reduced", seed=0)

@@ -136,6 +136,7 @@ class FIReducedBase(LightGBMBase):
             self.last_select_size = self.data_size
             self.selections += 1
         self.booster = self._train_booster(features, group_of, labels, columns=self.columns)
+        self._fit_score_map(features)
 
     def _predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.booster.predict(rows[:, self.columns], num_threads=self.num_threads)

@@ -39,6 +39,7 @@ from .base import FeatureModel, _pack
 __all__ = ["LightGBMModel", "make", "OBJECTIVES"]
 
 OBJECTIVES = ("rank", "regression", "lambdarank")
+SCORE_MAPS = ("logistic", "raw")
 
 
 class LightGBMBase(FeatureModel):
@@ -50,6 +51,14 @@ class LightGBMBase(FeatureModel):
         ``rank`` (default), ``regression`` or ``lambdarank`` (see the module docstring).
     num_leaves, num_boost_round, learning_rate : int, int, float
         Booster size.
+    score_map : str
+        How the scores of the ranking objectives (``rank``, ``lambdarank``: logits on no fixed
+        scale) reach the search: ``logistic`` (default) maps them to ``(0, 1)`` by a logistic
+        curve fitted to the training candidates' scores (their median to 0.5, the width of
+        their middle half to that of ``(0.25, 0.75)``); ``raw`` passes them on. The evolutionary search clamps negative scores to 0
+        and picks parents in proportion to the score, so raw logits leave every candidate
+        scored below 0 (about 45% of them) without any chance to be mutated. The order, and so
+        every pick, is the same under both.
     **kwargs
         :class:`~workbench.cost_models.base.FeatureModel` settings.
     """
@@ -61,14 +70,21 @@ class LightGBMBase(FeatureModel):
         num_leaves: int = 15,
         num_boost_round: int = 60,
         learning_rate: float = 0.15,
+        score_map: str = "logistic",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if objective not in OBJECTIVES:
-            from ..errors import unknown_choice
+        from ..errors import unknown_choice
 
+        if objective not in OBJECTIVES:
             raise unknown_choice("LightGBM objective", objective, OBJECTIVES)
+        if score_map not in SCORE_MAPS:
+            raise unknown_choice("score map", score_map, SCORE_MAPS)
         self.objective = objective
+        self.score_map = score_map
+        #: Center and scale of the logistic score map (``None``: scores pass unchanged).
+        self.score_center: float | None = None
+        self.score_scale = 1.0
         self.num_leaves = num_leaves
         self.num_boost_round = num_boost_round
         self.learning_rate = learning_rate
@@ -95,6 +111,18 @@ class LightGBMBase(FeatureModel):
 
     def _fit(self, features: list[np.ndarray], group_of: np.ndarray, ys: np.ndarray) -> None:
         self.booster = self._train_booster(features, group_of, self._labels(ys, group_of))
+        self._fit_score_map(features)
+
+    def _fit_score_map(self, features: list[np.ndarray]) -> None:
+        """Fit the logistic score map to the training candidates' raw scores."""
+        self.score_center = None
+        if self.score_map != "logistic" or self.objective == "regression":
+            return
+        raw = self._raw_scores(features)
+        q25, q50, q75 = np.quantile(raw, [0.25, 0.5, 0.75])
+        # An interquartile range of 2 ln 3 in z spans (0.25, 0.75): logistic(ln 3) = 0.75.
+        self.score_center = float(q50)
+        self.score_scale = float(max(q75 - q25, 1e-9) / (2 * np.log(3.0)))
 
     def _train_booster(
         self,
@@ -137,6 +165,13 @@ class LightGBMBase(FeatureModel):
 
     # ------------------------------------------------------------------ prediction
     def predict_features(self, features: list[np.ndarray]) -> np.ndarray:
+        raw = self._raw_scores(features)
+        if self.score_center is None or not len(raw):
+            return raw
+        z = (raw - self.score_center) / self.score_scale
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700)))
+
+    def _raw_scores(self, features: list[np.ndarray]) -> np.ndarray:
         if not features:
             return np.zeros(0)
         if self.objective == "lambdarank":
@@ -162,10 +197,18 @@ class LightGBMBase(FeatureModel):
         return lgb.Booster(model_str=data.decode())
 
     def _extra_state(self) -> dict[str, Any]:
-        return {"objective": self.objective}
+        return {
+            "objective": self.objective,
+            "score_map": self.score_map,
+            "score_center": self.score_center,
+            "score_scale": self.score_scale,
+        }
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         self.objective = state.get("objective", self.objective)
+        self.score_map = state.get("score_map", "raw")
+        self.score_center = state.get("score_center")
+        self.score_scale = state.get("score_scale", 1.0)
 
 
 def _packsum_square_error(ids: np.ndarray, ys: np.ndarray, n: int):
