@@ -23,6 +23,12 @@ What it is and why (measured on recorded tuning data; see README "Cost models" a
   boosting rounds (no early stopping on the training set, which XGBModel pays up to 10000
   rounds for), and retraining from scratch only when the data grew by 20% (cheap on the
   small data of one tuning run).
+- **Scores as they come**: the ranking objective's scores are logits on no fixed scale (about
+  45% of a run's candidates score below 0), and MetaSchedule's evolutionary search clamps
+  negative scores to 0 and picks each generation's parents in proportion to the score. Mapping
+  them to ``(0, 1)`` first (``score_map="logistic"``: the same order, milder selection) was
+  measured side by side and did not help (``BENCHMARKS.md``, "score map"), so the default
+  passes them on unchanged (``score_map="raw"``).
 - **Warm-up**: it scores randomly until 16 candidates are measured (``XGBModel`` waits for
   100, which with 64 candidates per round leaves the first two rounds unguided).
 """
@@ -53,12 +59,12 @@ class LightGBMBase(FeatureModel):
         Booster size.
     score_map : str
         How the scores of the ranking objectives (``rank``, ``lambdarank``: logits on no fixed
-        scale) reach the search: ``logistic`` (default) maps them to ``(0, 1)`` by a logistic
-        curve fitted to the training candidates' scores (their median to 0.5, the width of
-        their middle half to that of ``(0.25, 0.75)``); ``raw`` passes them on. The evolutionary search clamps negative scores to 0
-        and picks parents in proportion to the score, so raw logits leave every candidate
-        scored below 0 (about 45% of them) without any chance to be mutated. The order, and so
-        every pick, is the same under both.
+        scale) reach the search: ``raw`` (default) passes them on; ``logistic`` maps them to
+        ``(0, 1)`` by a logistic curve fitted to the training candidates' scores (their median
+        to 0.5, the width of their middle half to that of ``(0.25, 0.75)``). The order, and so
+        the candidates picked from one population, is the same under both; the evolutionary
+        search clamps negative scores to 0 and picks parents in proportion to the score, so the
+        map gives the candidates scored below 0 a chance to be mutated. Measured: no gain.
     **kwargs
         :class:`~workbench.cost_models.base.FeatureModel` settings.
     """
@@ -70,7 +76,7 @@ class LightGBMBase(FeatureModel):
         num_leaves: int = 15,
         num_boost_round: int = 60,
         learning_rate: float = 0.15,
-        score_map: str = "logistic",
+        score_map: str = "raw",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
