@@ -1,0 +1,125 @@
+"""Pool several side-by-side comparisons without mixing their machine speeds.
+
+Each comparison folder (``search_policies.py run`` / ``cost_models.py run`` ``--out``) was
+measured in one sitting, but the machine's speed drifts between sittings (``drift.py``), so their
+GFLOPS and seconds are not comparable across folders. Ratios to the baseline measured in the same
+sitting are. For every folder and workload this script takes the baseline's median final best as
+the reference, gives each run its trials and seconds to reach it (infinite if it never does)
+divided by the baseline's median of the same sitting, and then pools those per-run ratios over
+the folders: the median over all pooled runs of a workload, then the median over workloads (the
+harness's summary, with more runs behind each workload). Final bests pool the same way, as
+ratios to the same sitting's reference::
+
+    python benchmarks/pool.py --baseline xgboost \\
+        benchmarks/results/tuning:lightgbm,fi-reduced \\
+        benchmarks/results/one_sitting:lightgbm,fi-reduced \\
+        benchmarks/results/sitting2:fi-reduced
+
+Only (workload, seed) pairs every listed configuration of a folder finished are used, as in the
+harness. A folder's workload is skipped (and said so) when the baseline's own median time to its
+median final best is infinite: with an even number of seeds, half of them can end below it. Writes ``--out`` (default ``benchmarks/results/pooled_cost_models.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+from pathlib import Path
+
+
+def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
+    """Per-run ratios to the same sitting's baseline (a DataFrame)."""
+    import pandas as pd
+
+    from workbench.comparison import time_to_quality
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import cost_models
+
+    rows = []
+    for folder, configs in folders:
+        names = [baseline, *configs]
+        hist, _ = cost_models._load_runs(folder, names, trials)
+        done = hist.groupby(["workload", "seed"])["config"].nunique()
+        complete = {k for k, v in done.items() if v == len(names)}
+        hist = hist[[(w, s) in complete for w, s in zip(hist.workload, hist.seed)]]
+        for workload, runs in hist.groupby("workload"):
+            base = runs[runs.config == baseline]
+            ref = base.groupby("seed").best_gflops.max().median()
+            reached = {
+                key: time_to_quality(run.sort_values("trial"), ref)
+                for key, run in runs.groupby(["config", "seed"], sort=True)
+            }
+            base_t = statistics.median(v[0] for (c, _), v in reached.items() if c == baseline)
+            base_s = statistics.median(v[1] for (c, _), v in reached.items() if c == baseline)
+            if math.isinf(base_s):
+                # The baseline's own median never reached its median final best (an even number
+                # of seeds, half below it): no finite ratio exists in this sitting.
+                print(f"skipped {folder.name} {workload}: the baseline's median time is infinite")
+                continue
+            finals = runs.groupby(["config", "seed"]).best_gflops.max()
+            for (config, seed), (t, sec) in reached.items():
+                if config == baseline:
+                    continue
+                rows.append(
+                    {
+                        "folder": folder.name,
+                        "workload": str(workload).split(":")[0],
+                        "config": config,
+                        "seed": seed,
+                        "trials_ratio": t / base_t,
+                        "seconds_ratio": sec / base_s,
+                        "final_best_ratio": finals[(config, seed)] / ref,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("folders", nargs="+", help="FOLDER:CONFIG[,CONFIG...] (measured side by side)")
+    p.add_argument("--baseline", default="xgboost")
+    p.add_argument("--trials", type=int, default=128)
+    p.add_argument("--out", default="benchmarks/results/pooled_cost_models.md")
+    args = p.parse_args(argv)
+    folders = []
+    for spec in args.folders:
+        folder, _, configs = spec.rpartition(":")
+        if not folder or not configs:
+            p.error(f"{spec!r}: expected FOLDER:CONFIG[,CONFIG...]")
+        folders.append((Path(folder), configs.split(",")))
+    df = pool(folders, args.baseline, args.trials)
+    import cost_models  # on the path after pool()
+
+    per_wl = df.groupby(["config", "workload"])[
+        ["trials_ratio", "seconds_ratio", "final_best_ratio"]
+    ].median()
+    runs = df.groupby(["config", "workload"]).size().rename("runs")
+    per_wl = per_wl.join(runs).reset_index()
+    overall = (
+        per_wl.groupby("config")[["trials_ratio", "seconds_ratio", "final_best_ratio"]]
+        .median()
+        .reset_index()
+    )
+    sources = ", ".join(f"{f.name} ({', '.join(c)})" for f, c in folders)
+    lines = [
+        f"Pooled over: {sources}; baseline {args.baseline}, each run against its own sitting's "
+        "baseline.",
+        "",
+        "### Per workload (median over the pooled runs)",
+        "",
+        cost_models._markdown(per_wl.round(3)),
+        "",
+        "### Median over workloads",
+        "",
+        cost_models._markdown(overall.round(3)),
+        "",
+    ]
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
