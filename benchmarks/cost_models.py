@@ -68,6 +68,20 @@ def run(args: argparse.Namespace) -> None:
     summarize(args)
 
 
+def run_dirs(root: Path):
+    """``(run_dir, config, seed)`` of every run directory under ``root/runs`` (finished or not)."""
+    for man in sorted(root.glob("runs/*/*/seed*/workbench.json")):
+        run_dir = man.parent
+        yield run_dir, run_dir.parent.name, int(run_dir.name[len("seed") :])
+
+
+def complete_pairs(frame, configs: list[str]):
+    """The rows of ``frame`` whose (workload, seed) pair every one of ``configs`` finished."""
+    done = frame.groupby(["workload", "seed"])["config"].nunique()
+    complete = {k for k, v in done.items() if v == len(configs)}
+    return frame[[(w, s) in complete for w, s in zip(frame.workload, frame.seed)]]
+
+
 def _load_runs(root: Path, configs: list[str], trials: int):
     """Histories and round tables of the finished runs under ``root/runs``."""
     import pandas as pd
@@ -75,9 +89,7 @@ def _load_runs(root: Path, configs: list[str], trials: int):
     from workbench.records import RunLog, history_frame, rounds_frame
 
     hist, rnds = [], []
-    for man in sorted(root.glob("runs/*/*/seed*/workbench.json")):
-        run_dir = man.parent
-        config, seed = run_dir.parent.name, int(run_dir.name[len("seed") :])
+    for run_dir, config, seed in run_dirs(root):
         if config not in configs:
             continue
         log = RunLog(run_dir)
@@ -105,11 +117,9 @@ def summarize(args: argparse.Namespace) -> None:
     out = Path(args.out)
     prefix = getattr(args, "prefix", "cost_models_")
     runs, rounds = _load_runs(out, args.configs, args.trials)
-    done = runs.groupby(["workload", "seed"])["config"].nunique()
-    complete = {k for k, v in done.items() if v == len(args.configs)}
-    keep = [(w, s) in complete for w, s in zip(runs.workload, runs.seed)]
-    runs = runs[keep]
-    rounds = rounds[[(w, s) in complete for w, s in zip(rounds.workload, rounds.seed)]]
+    runs = complete_pairs(runs, args.configs)
+    rounds = complete_pairs(rounds, args.configs)
+    complete = set(zip(runs.workload, runs.seed))
     summary, _ = _summarize(runs, list(args.configs), None)
     summary.to_csv(out / f"{prefix}summary.csv", index=False)
     runs.to_csv(out / f"{prefix}runs.csv", index=False)

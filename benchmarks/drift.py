@@ -24,9 +24,9 @@ from pathlib import Path
 
 
 def _runs(out: Path, configs: list[str] | None, workloads: list[str] | None, seeds: list[int]):
-    for man in sorted(out.glob("runs/*/*/seed*/workbench.json")):
-        run_dir = man.parent
-        config, seed = run_dir.parent.name, int(run_dir.name[len("seed") :])
+    from cost_models import run_dirs
+
+    for run_dir, config, seed in run_dirs(out):
         if configs and config not in configs:
             continue
         if seeds and seed not in seeds:
@@ -58,6 +58,7 @@ def remeasure(run_dir: Path, top: int) -> dict:
             if r.error_msg is None and r.run_secs
         ]
         rounds = session.rounds
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [float("nan")] * 3
         return {
             "workload": session.task.spec,
             "started": time.strftime(
@@ -66,8 +67,8 @@ def remeasure(run_dir: Path, top: int) -> dict:
             "schedules": len(ratios),
             # speed now / then: above 1 the machine is faster now than during the run
             "now_over_then": float(statistics.median(ratios)) if ratios else float("nan"),
-            "q25": statistics.quantiles(ratios, n=4)[0] if len(ratios) > 1 else float("nan"),
-            "q75": statistics.quantiles(ratios, n=4)[2] if len(ratios) > 1 else float("nan"),
+            "q25": quartiles[0],
+            "q75": quartiles[2],
         }
     finally:
         session.close()

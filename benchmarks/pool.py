@@ -42,9 +42,7 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
     for folder, configs in folders:
         names = [baseline, *configs]
         hist, _ = cost_models._load_runs(folder, names, trials)
-        done = hist.groupby(["workload", "seed"])["config"].nunique()
-        complete = {k for k, v in done.items() if v == len(names)}
-        hist = hist[[(w, s) in complete for w, s in zip(hist.workload, hist.seed)]]
+        hist = cost_models.complete_pairs(hist, names)
         for workload, runs in hist.groupby("workload"):
             base = runs[runs.config == baseline]
             ref = base.groupby("seed").best_gflops.max().median()
