@@ -13,11 +13,16 @@ ratios to the same sitting's reference::
     python benchmarks/pool.py --baseline xgboost \\
         benchmarks/results/tuning:lightgbm,fi-reduced \\
         benchmarks/results/one_sitting:lightgbm,fi-reduced \\
-        benchmarks/results/sitting2:fi-reduced
+        benchmarks/results/sitting2:fi-reduced \\
+        benchmarks/results/sitting3:lightgbm,fi-reduced \\
+        benchmarks/results/sitting4:lightgbm,fi-reduced
 
 Only (workload, seed) pairs every listed configuration of a folder finished are used, as in the
 harness. A folder's workload is skipped (and said so) when the baseline's own median time to its
-median final best is infinite: with an even number of seeds, half of them can end below it. Writes ``--out`` (default ``benchmarks/results/pooled_cost_models.md``).
+median final best is infinite: with an even number of seeds, half of them can end below it.
+It also gives each run's median seconds per round (search, and whole round) over the same
+sitting's baseline: what a trained model adds to a round. Writes ``--out`` (default
+``benchmarks/results/pooled_cost_models.md``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,11 @@ from pathlib import Path
 
 
 def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
-    """Per-run ratios to the same sitting's baseline (a DataFrame)."""
+    """Per-run ratios to the same sitting's baseline, and the round each run reached it in.
+
+    Returns two DataFrames: one row per non-baseline run (its ratios), and one row per run,
+    baselines included (``config``, ``round``: "round N" or "never").
+    """
     import pandas as pd
 
     from workbench.comparison import time_to_quality
@@ -38,11 +47,16 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
     sys.path.insert(0, str(Path(__file__).parent))
     import cost_models
 
-    rows = []
+    rows, rounds_seen = [], []
     for folder, configs in folders:
         names = [baseline, *configs]
-        hist, _ = cost_models._load_runs(folder, names, trials)
+        hist, rounds = cost_models._load_runs(folder, names, trials)
         hist = cost_models.complete_pairs(hist, names)
+        rounds = cost_models.complete_pairs(rounds, names)
+        # Per-round seconds after round 0 (identical for every config of a seed): what a
+        # trained model adds to a round, mostly feature extraction in the search.
+        later = rounds[rounds["round"] >= 1]
+        per_run = later.groupby(["workload", "config", "seed"])[["search_s", "total_s"]].median()
         for workload, runs in hist.groupby("workload"):
             base = runs[runs.config == baseline]
             ref = base.groupby("seed").best_gflops.max().median()
@@ -58,7 +72,18 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
                 print(f"skipped {folder.name} {workload}: the baseline's median time is infinite")
                 continue
             finals = runs.groupby(["config", "seed"]).best_gflops.max()
+            times = per_run.loc[workload]
+            base_times = times.loc[baseline].median()
             for (config, seed), (t, sec) in reached.items():
+                run = runs[(runs.config == config) & (runs.seed == seed)]
+                rounds_seen.append(
+                    {
+                        "config": config,
+                        "round": "never"
+                        if math.isinf(t)
+                        else f"round {int(run.loc[run.trial == t, 'round'].iloc[0])}",
+                    }
+                )
                 if config == baseline:
                     continue
                 rows.append(
@@ -70,9 +95,13 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
                         "trials_ratio": t / base_t,
                         "seconds_ratio": sec / base_s,
                         "final_best_ratio": finals[(config, seed)] / ref,
+                        "search_s_ratio": times.loc[(config, seed), "search_s"]
+                        / base_times["search_s"],
+                        "round_s_ratio": times.loc[(config, seed), "total_s"]
+                        / base_times["total_s"],
                     }
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(rounds_seen)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,23 +117,27 @@ def main(argv: list[str] | None = None) -> None:
         if not folder or not configs:
             p.error(f"{spec!r}: expected FOLDER:CONFIG[,CONFIG...]")
         folders.append((Path(folder), configs.split(",")))
-    df = pool(folders, args.baseline, args.trials)
+    df, reached_in = pool(folders, args.baseline, args.trials)
     import cost_models  # on the path after pool()
 
-    per_wl = df.groupby(["config", "workload"])[
-        ["trials_ratio", "seconds_ratio", "final_best_ratio"]
-    ].median()
+    columns = [
+        "trials_ratio",
+        "seconds_ratio",
+        "final_best_ratio",
+        "search_s_ratio",
+        "round_s_ratio",
+    ]
+    per_wl = df.groupby(["config", "workload"])[columns].median()
     runs = df.groupby(["config", "workload"]).size().rename("runs")
     per_wl = per_wl.join(runs).reset_index()
-    overall = (
-        per_wl.groupby("config")[["trials_ratio", "seconds_ratio", "final_best_ratio"]]
-        .median()
-        .reset_index()
-    )
+    overall = per_wl.groupby("config")[columns].median().reset_index()
     sources = ", ".join(f"{f.name} ({', '.join(c)})" for f, c in folders)
     lines = [
         f"Pooled over: {sources}; baseline {args.baseline}, each run against its own sitting's "
         "baseline.",
+        "",
+        "`search_s_ratio` and `round_s_ratio`: a run's median seconds per round (rounds >= 1) "
+        "in the search, and in all, over the same sitting's baseline median.",
         "",
         "### Per workload (median over the pooled runs)",
         "",
@@ -113,6 +146,14 @@ def main(argv: list[str] | None = None) -> None:
         "### Median over workloads",
         "",
         cost_models._markdown(overall.round(3)),
+        "",
+        "### The round in which each run first reached its sitting's reference (number of runs)",
+        "",
+        "A result is known when its round ends, so seconds to quality move in whole rounds.",
+        "",
+        cost_models._markdown(
+            reached_in.groupby(["config", "round"]).size().unstack(fill_value=0).reset_index()
+        ),
         "",
     ]
     Path(args.out).write_text("\n".join(lines))
