@@ -60,10 +60,13 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
         for workload, runs in hist.groupby("workload"):
             base = runs[runs.config == baseline]
             ref = base.groupby("seed").best_gflops.max().median()
-            reached = {
-                key: time_to_quality(run.sort_values("trial"), ref)
-                for key, run in runs.groupby(["config", "seed"], sort=True)
-            }
+            reached = {}  # (config, seed) -> (trials, seconds, round) to the reference
+            for key, run in runs.groupby(["config", "seed"], sort=True):
+                t, sec = time_to_quality(run.sort_values("trial"), ref)
+                at = (
+                    "never" if math.isinf(t) else f"round {run.loc[run.trial == t, 'round'].iat[0]}"
+                )
+                reached[key] = (t, sec, at)
             base_t = statistics.median(v[0] for (c, _), v in reached.items() if c == baseline)
             base_s = statistics.median(v[1] for (c, _), v in reached.items() if c == baseline)
             if math.isinf(base_s):
@@ -74,16 +77,8 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
             finals = runs.groupby(["config", "seed"]).best_gflops.max()
             times = per_run.loc[workload]
             base_times = times.loc[baseline].median()
-            for (config, seed), (t, sec) in reached.items():
-                run = runs[(runs.config == config) & (runs.seed == seed)]
-                rounds_seen.append(
-                    {
-                        "config": config,
-                        "round": "never"
-                        if math.isinf(t)
-                        else f"round {int(run.loc[run.trial == t, 'round'].iloc[0])}",
-                    }
-                )
+            for (config, seed), (t, sec, at) in reached.items():
+                rounds_seen.append({"config": config, "round": at})
                 if config == baseline:
                     continue
                 rows.append(
