@@ -15,13 +15,24 @@ ratios to the same sitting's reference::
         benchmarks/results/one_sitting:lightgbm,fi-reduced \\
         benchmarks/results/sitting2:fi-reduced \\
         benchmarks/results/sitting3:lightgbm,fi-reduced \\
-        benchmarks/results/sitting4:lightgbm,fi-reduced
+        benchmarks/results/sitting4:lightgbm,fi-reduced \\
+        benchmarks/results/sitting5:lightgbm,fi-reduced
+
+The run directories are not committed; where they are gone the script reads the tables the
+harness committed in each folder (see :func:`load_folder`).
 
 Only (workload, seed) pairs every listed configuration of a folder finished are used, as in the
 harness. A folder's workload is skipped (and said so) when the baseline's own median time to its
 median final best is infinite: with an even number of seeds, half of them can end below it.
 It also gives each run's median seconds per round (search, and whole round) over the same
-sitting's baseline: what a trained model adds to a round. Writes ``--out`` (default
+sitting's baseline: what a trained model adds to a round.
+
+How sure the pooled figures are: a bootstrap that resamples the sittings (folders) with
+replacement, and within each drawn sitting its runs of each workload, then recomputes the median
+over workloads of the per-workload medians. Resampling whole sittings first carries the noise
+between sittings (which is larger than that within one) into the interval. It reports the 5th
+and 95th percentiles (a 90% interval) and, for ``--goal CONFIG=RATIO``, the share of resamples
+whose seconds ratio meets the goal. Writes ``--out`` (default
 ``benchmarks/results/pooled_cost_models.md``).
 """
 
@@ -32,6 +43,45 @@ import math
 import statistics
 import sys
 from pathlib import Path
+
+
+def load_folder(folder: Path, names: list[str], trials: int):
+    """``(history, rounds, exact_trials)`` of ``names``' runs in ``folder``.
+
+    From the run directories where they are still on disk; otherwise from the tables the
+    harness committed: ``cost_models_runs.csv`` (one row per measured candidate) and
+    ``cost_models_rounds.csv``. A folder with only the rounds table (the oldest one) gets one
+    history row per round, at the round's end: its seconds and final bests are exact (a result
+    is known when its round ends, and the rounds table keeps each round's end and best so far),
+    but the trial within the round is not, so ``exact_trials`` is False and its trials ratios
+    are left out.
+    """
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import cost_models
+
+    if any(cost_models.run_dirs(folder)):
+        hist, rounds = cost_models._load_runs(folder, names, trials)
+        return hist, rounds, True
+    runs_csv, rounds_csv = folder / "cost_models_runs.csv", folder / "cost_models_rounds.csv"
+    if not rounds_csv.exists():
+        raise SystemExit(f"{folder}: no run directories and no cost_models_rounds.csv")
+    rounds = pd.read_csv(rounds_csv)
+    rounds = rounds[rounds.config.isin(names)]
+    if runs_csv.exists():
+        hist = pd.read_csv(runs_csv)
+        return hist[hist.config.isin(names)], rounds, True
+    rows = []
+    for _, run in rounds.groupby(["workload", "config", "seed"]):
+        run = run.sort_values("round")
+        done = run["measured"].cumsum()
+        # The rounds up to the one that holds the run's last counted trial.
+        run = run[(done - run["measured"]) < trials].assign(trial=done.clip(upper=trials))
+        rows.append(
+            run[["workload", "config", "seed", "round", "trial", "elapsed_s", "best_gflops"]]
+        )
+    return pd.concat(rows, ignore_index=True), rounds, False
 
 
 def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
@@ -50,7 +100,7 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
     rows, rounds_seen = [], []
     for folder, configs in folders:
         names = [baseline, *configs]
-        hist, rounds = cost_models._load_runs(folder, names, trials)
+        hist, rounds, exact_trials = load_folder(folder, names, trials)
         hist = cost_models.complete_pairs(hist, names)
         rounds = cost_models.complete_pairs(rounds, names)
         # Per-round seconds after round 0 (identical for every config of a seed): what a
@@ -87,7 +137,7 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
                         "workload": str(workload).split(":")[0],
                         "config": config,
                         "seed": seed,
-                        "trials_ratio": t / base_t,
+                        "trials_ratio": t / base_t if exact_trials else math.nan,
                         "seconds_ratio": sec / base_s,
                         "final_best_ratio": finals[(config, seed)] / ref,
                         "search_s_ratio": times.loc[(config, seed), "search_s"]
@@ -99,13 +149,80 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
     return pd.DataFrame(rows), pd.DataFrame(rounds_seen)
 
 
+def bootstrap(df, columns: list[str], n: int = 2000, seed: int = 0):
+    """Resampled medians over workloads: one DataFrame per config, ``n`` rows of ``columns``.
+
+    Each resample draws the config's sittings with replacement, then the runs of every
+    (sitting, workload) with replacement, and takes the median over workloads of each
+    workload's median over the drawn runs.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    out = {}
+    for config, cdf in df.groupby("config"):
+        folders = sorted(cdf.folder.unique())
+        workloads = sorted(cdf.workload.unique())
+        cells = {
+            (f, w): g[columns].to_numpy(float) for (f, w), g in cdf.groupby(["folder", "workload"])
+        }
+        stats = np.empty((n, len(columns)))
+        for b in range(n):
+            drawn = rng.choice(len(folders), len(folders), replace=True)
+            per_wl = []
+            for w in workloads:
+                parts = []
+                for i in drawn:
+                    cell = cells.get((folders[i], w))
+                    if cell is not None:
+                        parts.append(cell[rng.integers(0, len(cell), len(cell))])
+                if parts:
+                    per_wl.append(np.nanmedian(np.concatenate(parts), axis=0))
+            stats[b] = np.nanmedian(np.stack(per_wl), axis=0)
+        out[config] = pd.DataFrame(stats, columns=columns)
+    return out
+
+
+def interval_table(samples, goals: dict[str, float]):
+    """90% bootstrap intervals per config, and the share of resamples meeting each goal."""
+    import pandas as pd
+
+    rows = []
+    for config, s in samples.items():
+        row = {"config": config}
+        for col in ("seconds_ratio", "trials_ratio", "final_best_ratio"):
+            lo, hi = s[col].quantile([0.05, 0.95])
+            row[f"{col} 90%"] = f"{lo:.3g}-{hi:.3g}"
+        if config in goals:
+            row["goal (seconds)"] = f"<= {goals[config]:g}"
+            row["resamples meeting it"] = f"{(s.seconds_ratio <= goals[config]).mean():.1%}"
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folders", nargs="+", help="FOLDER:CONFIG[,CONFIG...] (measured side by side)")
     p.add_argument("--baseline", default="xgboost")
     p.add_argument("--trials", type=int, default=128)
     p.add_argument("--out", default="benchmarks/results/pooled_cost_models.md")
+    p.add_argument(
+        "--goal",
+        action="append",
+        default=["lightgbm=0.65", "fi-reduced=0.85"],
+        metavar="CONFIG=RATIO",
+        help="a seconds-ratio goal to test against the bootstrap (lightgbm=0.65, fi-reduced=0.85)",
+    )
+    p.add_argument("--resamples", type=int, default=2000)
     args = p.parse_args(argv)
+    goals = {}
+    for spec in args.goal:
+        config, _, value = spec.partition("=")
+        try:
+            goals[config] = float(value)
+        except ValueError:
+            p.error(f"--goal {spec!r}: expected CONFIG=RATIO, e.g. lightgbm=0.65")
     folders = []
     for spec in args.folders:
         folder, _, configs = spec.rpartition(":")
@@ -113,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
             p.error(f"{spec!r}: expected FOLDER:CONFIG[,CONFIG...]")
         folders.append((Path(folder), configs.split(",")))
     df, reached_in = pool(folders, args.baseline, args.trials)
+    inexact = sorted(set(df.folder[df.trials_ratio.isna()]))
     import cost_models  # on the path after pool()
 
     columns = [
@@ -134,6 +252,16 @@ def main(argv: list[str] | None = None) -> None:
         "`search_s_ratio` and `round_s_ratio`: a run's median seconds per round (rounds >= 1) "
         "in the search, and in all, over the same sitting's baseline median.",
         "",
+        *(
+            [
+                f"`trials_ratio` leaves out {', '.join(inexact)}: only its rounds table is "
+                "committed, which gives exact seconds and final bests but not the trial within "
+                "a round (`runs` counts every run).",
+                "",
+            ]
+            if inexact
+            else []
+        ),
         "### Per workload (median over the pooled runs)",
         "",
         cost_models._markdown(per_wl.round(3)),
@@ -141,6 +269,14 @@ def main(argv: list[str] | None = None) -> None:
         "### Median over workloads",
         "",
         cost_models._markdown(overall.round(3)),
+        "",
+        f"### How sure: 90% bootstrap intervals ({args.resamples} resamples of sittings, then "
+        "of runs)",
+        "",
+        "Each resample draws the sittings with replacement, then each drawn sitting's runs of "
+        "every workload, and recomputes the median over workloads above.",
+        "",
+        cost_models._markdown(interval_table(bootstrap(df, columns, args.resamples), goals)),
         "",
         "### The round in which each run first reached its sitting's reference (number of runs)",
         "",
