@@ -44,6 +44,9 @@ import statistics
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+import cost_models  # noqa: E402  (the harness next to this script: its loaders and tables)
+
 
 def load_folder(folder: Path, names: list[str], trials: int):
     """``(history, rounds, exact_trials)`` of ``names``' runs in ``folder``.
@@ -57,9 +60,6 @@ def load_folder(folder: Path, names: list[str], trials: int):
     are left out.
     """
     import pandas as pd
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    import cost_models
 
     if any(cost_models.run_dirs(folder)):
         hist, rounds = cost_models._load_runs(folder, names, trials)
@@ -93,9 +93,6 @@ def pool(folders: list[tuple[Path, list[str]]], baseline: str, trials: int):
     import pandas as pd
 
     from workbench.comparison import time_to_quality
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    import cost_models
 
     rows, rounds_seen = [], []
     for folder, configs in folders:
@@ -231,7 +228,6 @@ def main(argv: list[str] | None = None) -> None:
         folders.append((Path(folder), configs.split(",")))
     df, reached_in = pool(folders, args.baseline, args.trials)
     inexact = sorted(set(df.folder[df.trials_ratio.isna()]))
-    import cost_models  # on the path after pool()
 
     columns = [
         "trials_ratio",

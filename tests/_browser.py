@@ -1,8 +1,7 @@
-"""What the browser tests share: Debian's Chromium, its flags, a free port, the skip rule."""
+"""What the browser tests share: Debian's Chromium, its flags, a free port, require_browser."""
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
@@ -26,8 +25,8 @@ def free_port() -> int:
 
 
 def require_browser() -> None:
-    """Skip without Chromium or Playwright, unless WORKBENCH_REQUIRE_BROWSER=1 (as
-    scripts/test.sh sets after running scripts/install-browser.sh): then fail."""
+    """Fail without Chromium or Playwright (``scripts/install-browser.sh`` installs both, and
+    ``scripts/test.sh`` runs it)."""
     missing = [] if Path(CHROMIUM).exists() else [CHROMIUM]
     try:
         import playwright  # noqa: F401
@@ -35,6 +34,4 @@ def require_browser() -> None:
         missing.append("playwright")
     if missing:
         reason = f"missing {', '.join(missing)} (run scripts/install-browser.sh)"
-        if os.environ.get("WORKBENCH_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        pytest.fail(reason)

@@ -4,7 +4,7 @@ Starts JupyterLab on 127.0.0.1 (a free port, a token, a temporary root), opens
 ``tests/notebooks/dashboard_smoke.ipynb``, runs it, clicks Step, and checks that the
 convergence plot gains points and the candidate table fills. Screenshots go to
 ``test-artifacts/browser/``. ``scripts/install-browser.sh`` installs Chromium and Playwright;
-without them the test skips, unless ``WORKBENCH_REQUIRE_BROWSER=1``.
+without them the test fails and says so.
 """
 
 from __future__ import annotations
