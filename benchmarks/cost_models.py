@@ -126,6 +126,8 @@ def summarize(args: argparse.Namespace) -> None:
     rounds.to_csv(out / f"{prefix}rounds.csv", index=False)
 
     cols = ["model_update_s", "model_predict_s", "search_s", "build_s", "total_s"]
+    # The search's own calls to the model (recorded since 2026-12-02): its real predict cost.
+    cols[2:2] = [c for c in ("model_search_predict_s", "model_search_scored") if c in rounds]
     times = rounds.groupby(["workload", "config"], sort=False)[cols].median().reset_index()
     later = rounds[rounds["round"] > 0]  # round 0 is scored before any model saw data
     quality = (

@@ -161,6 +161,11 @@ def test_a_restarted_search_still_fills_its_round_with_new_candidates(tmp_path):
         assert r.duplicates >= 1  # measured schedules were proposed again, and dropped
         assert r.measured == 8
         assert r.proposed > 8
+        # the search's own calls to the model are counted, through the swap too: it scores
+        # its population of 64 once per generation (the first and 2 genetic iterations)
+        table = s.round_table()
+        assert list(table["model_search_scored"]) == [3 * 64] * 4
+        assert (table["model_search_predict_s"] > 0).all()
     records = (work / "database_tuning_record.json").read_text().splitlines()
     traces = [json.dumps(json.loads(x)[1][0]) for x in records]
     assert len(set(traces)) == len(traces) == 32

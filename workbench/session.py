@@ -107,7 +107,11 @@ class Round:
     model : dict
         The cost model on this batch, scored before it was trained on it: ``spearman`` rank
         correlation of predicted vs measured, ``pairwise_accuracy``, ``topk_recall`` (of the
-        measured best 8, the share in the model's top 8), and ``predict_s`` / ``update_s``.
+        measured best 8, the share in the model's top 8), and ``predict_s`` / ``update_s``
+        (scoring this batch, and training on it). ``search_predict_s`` / ``search_scored``:
+        the seconds and candidates of the search's own calls to the model's ``predict`` this
+        round (every generation of the evolutionary population, feature extraction included),
+        which for a trained model is most of what it costs.
     """
 
     round: int
@@ -898,10 +902,29 @@ class Session:
             num_trials_per_iter=self._trials_per_round + self._search_extra,
             design_spaces=self._weighted_spaces(),
             database=self._database,
-            cost_model=self._cost_model,
+            cost_model=self._search_cost_model(),
         )
         self._search_started = True
         self._search_ready = True
+
+    def _search_cost_model(self) -> Any:
+        """The cost model as the search gets it: the same model, its ``predict`` timed."""
+        from .cost_models.timed import SearchClock, TimedCostModel
+
+        timed = getattr(self, "_timed_model", None)
+        if timed is None or timed[0] is not self._cost_model:
+            if getattr(self, "_search_clock", None) is None:
+                self._search_clock = SearchClock()
+            self._timed_model = (
+                self._cost_model,
+                TimedCostModel(self._cost_model, self._search_clock),
+            )
+        return self._timed_model[1]
+
+    def _search_predicted(self) -> tuple[float, int]:
+        """Seconds and candidates the search has spent in the cost model's ``predict`` so far."""
+        clock = getattr(self, "_search_clock", None)
+        return clock.snapshot() if clock is not None else (0.0, 0)
 
     def _sketch_of(self, trace: Any) -> int | None:
         return self._sketch_index(trace)
@@ -950,10 +973,14 @@ class Session:
             self._mutation_log.clear()
             allocation = list(self._allocation)
             self._choose_search_mode()
+            in_search = self._search_predicted()
             found = self._propose(limit)
             if found is None:
                 self._exhausted = True
                 return None
+            search_s, search_scored = (
+                a - b for a, b in zip(self._search_predicted(), in_search, strict=True)
+            )
             candidates, proposed_count, duplicates, relaxed = found
             sampled = self.pruning.seen
             hashes = [h for h, _ in candidates]
@@ -994,7 +1021,12 @@ class Session:
                 predicted,
                 results,
                 {"search": t_search, "build": t_build, "run": t_run, "update": t_update},
-                {"predict_s": t_predict, "update_s": t_model_update},
+                {
+                    "predict_s": t_predict,
+                    "update_s": t_model_update,
+                    "search_predict_s": search_s,
+                    "search_scored": search_scored,
+                },
             )
             record.search_mode = self._search_mode
             self._record_search_side(record, allocation, relaxed, audit, audit_results)
@@ -1401,7 +1433,7 @@ class Session:
                 num_trials_per_iter=n,
                 design_spaces=self._weighted_spaces(),
                 database=self._database,
-                cost_model=self._cost_model,
+                cost_model=self._search_cost_model(),
             )
             self._search_started = True
             self._search_ready = False  # the next round restarts the search with its own batch
