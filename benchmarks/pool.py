@@ -16,7 +16,8 @@ ratios to the same sitting's reference::
         benchmarks/results/sitting2:fi-reduced \\
         benchmarks/results/sitting3:lightgbm,fi-reduced \\
         benchmarks/results/sitting4:lightgbm,fi-reduced \\
-        benchmarks/results/sitting5:lightgbm,fi-reduced
+        benchmarks/results/sitting5:lightgbm,fi-reduced \\
+        benchmarks/results/sitting6:lightgbm,fi-reduced
 
 The run directories are not committed; where they are gone the script reads the tables the
 harness committed in each folder (see :func:`load_folder`).
@@ -25,7 +26,9 @@ Only (workload, seed) pairs every listed configuration of a folder finished are 
 harness. A folder's workload is skipped (and said so) when the baseline's own median time to its
 median final best is infinite: with an even number of seeds, half of them can end below it.
 It also gives each run's median seconds per round (search, and whole round) over the same
-sitting's baseline: what a trained model adds to a round.
+sitting's baseline: what a trained model adds to a round, and ``seconds_ratio_base_search``:
+the seconds ratio had each of the run's rounds spent the baseline's median search seconds of
+that round instead of its own (what the model's cost in the search takes from the ratio).
 
 How sure the pooled figures are: a bootstrap that resamples the sittings (folders) with
 replacement, and within each drawn sitting its runs of each workload, then recomputes the median
