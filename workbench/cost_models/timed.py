@@ -22,12 +22,11 @@ __all__ = ["SearchClock", "TimedCostModel"]
 class SearchClock:
     """Running totals of the search's calls to a cost model's ``predict``."""
 
-    __slots__ = ("seconds", "scored", "calls")
+    __slots__ = ("seconds", "scored")
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.scored = 0
-        self.calls = 0
 
     def snapshot(self) -> tuple[float, int]:
         """``(seconds, scored)`` so far."""
@@ -47,7 +46,6 @@ class TimedCostModel(PyCostModel):
         scores = self.model.predict(context, candidates)
         self.clock.seconds += time.perf_counter() - t0
         self.clock.scored += len(candidates)
-        self.clock.calls += 1
         return scores
 
     def update(self, context: Any, candidates: list[Any], results: list[Any]) -> None:
