@@ -307,6 +307,11 @@ class Session:
         self._shared_builder = builder
         self._setup_tvm()
         self._cost_model = cost_models.create(cost_model, seed=self.seed, num_threads=self._cores)
+        from .cost_models.timed import SearchClock
+
+        # What the search spends in the model's predict (see _search_cost_model)
+        self._search_clock = SearchClock()
+        self._timed_model: tuple[Any, Any] | None = None
         if isinstance(pretrain, str | Path):
             pretrain = [pretrain]
         self._pretrain_dirs = [str(d) for d in (pretrain or [])] or stored_pretrain
@@ -909,22 +914,14 @@ class Session:
 
     def _search_cost_model(self) -> Any:
         """The cost model as the search gets it: the same model, its ``predict`` timed."""
-        from .cost_models.timed import SearchClock, TimedCostModel
+        from .cost_models.timed import TimedCostModel
 
-        timed = getattr(self, "_timed_model", None)
-        if timed is None or timed[0] is not self._cost_model:
-            if getattr(self, "_search_clock", None) is None:
-                self._search_clock = SearchClock()
+        if self._timed_model is None or self._timed_model[0] is not self._cost_model:
             self._timed_model = (
                 self._cost_model,
                 TimedCostModel(self._cost_model, self._search_clock),
             )
         return self._timed_model[1]
-
-    def _search_predicted(self) -> tuple[float, int]:
-        """Seconds and candidates the search has spent in the cost model's ``predict`` so far."""
-        clock = getattr(self, "_search_clock", None)
-        return clock.snapshot() if clock is not None else (0.0, 0)
 
     def _sketch_of(self, trace: Any) -> int | None:
         return self._sketch_index(trace)
@@ -973,13 +970,13 @@ class Session:
             self._mutation_log.clear()
             allocation = list(self._allocation)
             self._choose_search_mode()
-            in_search = self._search_predicted()
+            in_search = self._search_clock.snapshot()
             found = self._propose(limit)
             if found is None:
                 self._exhausted = True
                 return None
             search_s, search_scored = (
-                a - b for a, b in zip(self._search_predicted(), in_search, strict=True)
+                a - b for a, b in zip(self._search_clock.snapshot(), in_search, strict=True)
             )
             candidates, proposed_count, duplicates, relaxed = found
             sampled = self.pruning.seen
