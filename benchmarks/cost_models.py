@@ -309,12 +309,37 @@ def study(args: argparse.Namespace) -> None:
         Path(args.out).write_text(text + "\n")
 
 
+def _run_candidates(path: Path):
+    """Per-store features and costs, in measurement order, that a run's saved cost model
+    holds: a workbench model's ``.npz`` or ``XGBModel``'s ``.tar`` (its ``data.npy``)."""
+    import io
+    import tarfile
+
+    import numpy as np
+
+    if path.suffix == ".npz":
+        z = np.load(path)
+        feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
+        return feats, np.asarray(z["costs"], dtype=float)
+    with tarfile.open(path) as tar:
+        raw = tar.extractfile("data.npy").read()
+    feats, costs = [], []
+    for _, group_feats, group_costs in np.load(io.BytesIO(raw), allow_pickle=True):
+        feats.extend(np.asarray(f, dtype=np.float32) for f in group_feats)
+        costs.extend(float(c) for c in group_costs)
+    return feats, np.asarray(costs, dtype=float)
+
+
 def proxy(args: argparse.Namespace) -> None:
     """The search's question, offline: trained on the first ``n`` candidates a tuning run
-    measured (its random round 0, then its first guided round), which of the candidates other
+    measured (its random round 0, then its guided rounds), which of the candidates other
     runs of the workload measured does each variant put on top? Reports the true normalized
     throughput (pool best / cost) of its best pick, the best of its top 8 and the mean of its
-    top 32, medians over the training runs per workload, then means over workloads."""
+    top 32, medians over the training runs per workload, then means over workloads.
+
+    ``--pool`` names the configurations whose runs take part (each trains once per ``n``); the
+    candidates of every run with another seed, of any of them, form its test pool (runs of one
+    seed share their random first round, so they never test each other)."""
     import numpy as np
     import pandas as pd
     from scipy.stats import spearmanr
@@ -324,13 +349,18 @@ def proxy(args: argparse.Namespace) -> None:
     rows = []
     for wl_dir in sorted(Path(args.out).glob("runs/*")):
         runs = {}
-        for path in sorted(wl_dir.glob(f"{args.pool}/seed*/cost_model.*.npz")):
-            z = np.load(path)
-            feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
-            runs[path] = (feats, z["costs"])
+        for config in args.pool:
+            for path in sorted(wl_dir.glob(f"{config}/seed*/cost_model.*")):
+                if path.suffix in (".npz", ".tar"):
+                    runs[path] = _run_candidates(path)
         for n in args.train:
             for train_path, (feats, costs) in runs.items():
-                test = [(f, c) for p, r in runs.items() if p != train_path for f, c in zip(*r)]
+                if len(feats) < n:
+                    continue
+                seed = train_path.parent.name
+                test = [
+                    (f, c) for p, r in runs.items() if p.parent.name != seed for f, c in zip(*r)
+                ]
                 test = [(f, c) for f, c in test if c < 1e9]
                 y = min(c for _, c in test) / np.array([c for _, c in test])
                 for variant in args.variants:
@@ -386,7 +416,9 @@ def main() -> None:
     s.add_argument("--out", default=None)
     x = sub.add_parser("proxy", help="which variant picks the best candidates of other runs")
     x.add_argument("--out", default="benchmarks/results/tuning", help="the tuning runs' folder")
-    x.add_argument("--pool", default="lightgbm", help="configuration whose runs form the pool")
+    x.add_argument(
+        "--pool", nargs="+", default=["lightgbm"], help="configurations whose runs take part"
+    )
     x.add_argument("--train", type=int, nargs="+", default=[32, 64])
     x.add_argument("--variants", nargs="+", default=PROXY_VARIANTS)
     x.add_argument("--report", default="benchmarks/results/tuning/proxy_report.md")
