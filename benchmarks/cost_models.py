@@ -380,6 +380,12 @@ def proxy(args: argparse.Namespace) -> None:
                             "spearman": spearmanr(pred, y)[0],
                         }
                     )
+    if not rows:
+        found = sorted({d.name for d in Path(args.out).glob("runs/*/*") if d.is_dir()})
+        sys.exit(
+            f"proxy: no two seeds of {', '.join(args.pool)} with saved cost models under "
+            f"{args.out}/runs (configurations there: {', '.join(found) or 'none'})"
+        )
     df = pd.DataFrame(rows)
     per_wl = df.groupby(["n", "workload", "variant"], sort=False).median().reset_index()
     overall = per_wl.groupby(["n", "variant"], sort=False).mean(numeric_only=True).reset_index()
