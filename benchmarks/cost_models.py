@@ -262,6 +262,27 @@ def _make(name: str, kwargs: dict, seed: int):
     return mod.make(seed=seed, **kwargs)
 
 
+def _run_candidates(path: Path):
+    """Per-store features and costs, in measurement order, that a run's saved cost model
+    holds: a workbench model's ``.npz`` or ``XGBModel``'s ``.tar`` (its ``data.npy``)."""
+    import io
+    import tarfile
+
+    import numpy as np
+
+    if path.suffix == ".npz":
+        z = np.load(path)
+        feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
+        return feats, np.asarray(z["costs"], dtype=float)
+    with tarfile.open(path) as tar:
+        raw = tar.extractfile("data.npy").read()
+    feats, costs = [], []
+    for _, group_feats, group_costs in np.load(io.BytesIO(raw), allow_pickle=True):
+        feats.extend(np.asarray(f, dtype=np.float32) for f in group_feats)
+        costs.extend(float(c) for c in group_costs)
+    return feats, np.asarray(costs, dtype=float)
+
+
 def study(args: argparse.Namespace) -> None:
     import numpy as np
     import pandas as pd
@@ -271,9 +292,7 @@ def study(args: argparse.Namespace) -> None:
 
     rows = []
     for path in args.data:
-        z = np.load(path)
-        feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
-        costs = z["costs"]
+        feats, costs = _run_candidates(Path(path))
         for variant, (name, kwargs) in VARIANTS.items():
             for split in range(args.splits):
                 rng = np.random.default_rng(split)
@@ -309,27 +328,6 @@ def study(args: argparse.Namespace) -> None:
         Path(args.out).write_text(text + "\n")
 
 
-def _run_candidates(path: Path):
-    """Per-store features and costs, in measurement order, that a run's saved cost model
-    holds: a workbench model's ``.npz`` or ``XGBModel``'s ``.tar`` (its ``data.npy``)."""
-    import io
-    import tarfile
-
-    import numpy as np
-
-    if path.suffix == ".npz":
-        z = np.load(path)
-        feats = [z["features"][a:b] for a, b in zip(z["offsets"][:-1], z["offsets"][1:])]
-        return feats, np.asarray(z["costs"], dtype=float)
-    with tarfile.open(path) as tar:
-        raw = tar.extractfile("data.npy").read()
-    feats, costs = [], []
-    for _, group_feats, group_costs in np.load(io.BytesIO(raw), allow_pickle=True):
-        feats.extend(np.asarray(f, dtype=np.float32) for f in group_feats)
-        costs.extend(float(c) for c in group_costs)
-    return feats, np.asarray(costs, dtype=float)
-
-
 def proxy(args: argparse.Namespace) -> None:
     """The search's question, offline: trained on the first ``n`` candidates a tuning run
     measured (its random round 0, then its guided rounds), which of the candidates other
@@ -353,16 +351,18 @@ def proxy(args: argparse.Namespace) -> None:
             for path in sorted(wl_dir.glob(f"{config}/seed*/cost_model.*")):
                 if path.suffix in (".npz", ".tar"):
                     runs[path] = _run_candidates(path)
+        # Each seed's test pool: the measured candidates of every run of another seed.
+        pools = {}
+        for seed in {p.parent.name for p in runs}:
+            test = [(f, c) for p, r in runs.items() if p.parent.name != seed for f, c in zip(*r)]
+            test = [(f, c) for f, c in test if c < 1e9]
+            if test:
+                pools[seed] = (test, min(c for _, c in test) / np.array([c for _, c in test]))
         for n in args.train:
             for train_path, (feats, costs) in runs.items():
-                if len(feats) < n:
+                if len(feats) < n or train_path.parent.name not in pools:
                     continue
-                seed = train_path.parent.name
-                test = [
-                    (f, c) for p, r in runs.items() if p.parent.name != seed for f, c in zip(*r)
-                ]
-                test = [(f, c) for f, c in test if c < 1e9]
-                y = min(c for _, c in test) / np.array([c for _, c in test])
+                test, y = pools[train_path.parent.name]
                 for variant in args.variants:
                     name, kwargs = VARIANTS[variant]
                     model = _make(name, kwargs, 0)
