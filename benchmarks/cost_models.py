@@ -14,6 +14,13 @@ The committed tables come from ``benchmarks/search_policies.py run --with-cost-m
 runs these three configurations in the same interleaved comparison as the search policies
 (same run directories under ``benchmarks/results/tuning/runs``; either script resumes them).
 
+``run --configs`` also takes the benchmark-only variants of :data:`EXTRA_CONFIGS`, registered as
+cost models of their own for the run (``lightgbm-logistic``: ``lightgbm`` with
+``score_map="logistic"``)::
+
+    python benchmarks/cost_models.py run --seeds 3 --first-seed 19 --trials 256 \
+        --configs xgboost lightgbm-logistic --out benchmarks/results/logistic256
+
 ``summarize``: the same tables from the run directories alone (only workload/seed pairs that
 every configuration finished), e.g. while or after ``run`` was interrupted.
 
@@ -42,6 +49,33 @@ WORKLOADS = [
 ]
 CONFIGS = ["xgboost", "lightgbm", "fi-reduced"]
 
+#: Benchmark-only variants of the registered models, registered under these names when a
+#: ``run`` asks for them (``--configs xgboost lightgbm-logistic``).
+EXTRA_CONFIGS = {
+    # ``lightgbm`` with its ranking logits mapped to (0, 1) before the search sees them
+    "lightgbm-logistic": ("lightgbm", {"score_map": "logistic"}),
+}
+
+
+def register_extra(names) -> None:
+    """Register the :data:`EXTRA_CONFIGS` among ``names`` as cost models of their own."""
+    import importlib
+
+    import workbench.cost_models as cm
+
+    for name in names:
+        if name not in EXTRA_CONFIGS or name in cm.available():
+            continue
+        base, kwargs = EXTRA_CONFIGS[name]
+        make = importlib.import_module(f"workbench.cost_models.{base}").make
+        cm.register(
+            name,
+            lambda seed=0, num_threads=1, _make=make, _kw=kwargs: _make(
+                seed=seed, num_threads=num_threads, **_kw
+            ),
+            f"{base} with {kwargs} (benchmark variant)",
+        )
+
 
 def compare(configs: dict, args: argparse.Namespace, seeds: list[int]) -> float:
     """``wb.compare`` with the benchmarks' shared settings from ``args``; wall minutes taken."""
@@ -62,6 +96,7 @@ def compare(configs: dict, args: argparse.Namespace, seeds: list[int]) -> float:
 
 
 def run(args: argparse.Namespace) -> None:
+    register_extra(args.configs)
     configs = {name: {"cost_model": name} for name in args.configs}
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     args.wall_min = compare(configs, args, seeds)

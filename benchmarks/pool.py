@@ -207,6 +207,9 @@ def bootstrap(df, columns: list[str], n: int = 2000, seed: int = 0):
     return out
 
 
+_NEVER = 1e12
+
+
 def interval_table(samples, goals: dict[str, float]):
     """90% bootstrap intervals per config, and the share of resamples meeting each goal."""
     import pandas as pd
@@ -220,7 +223,10 @@ def interval_table(samples, goals: dict[str, float]):
             "trials_ratio",
             "final_best_ratio",
         ):
-            lo, hi = s[col].quantile([0.05, 0.95])
+            # "never" (inf) as a huge finite ratio, so that interpolating between two of them
+            # gives "never" again, not nan
+            lo, hi = s[col].replace(math.inf, _NEVER).quantile([0.05, 0.95])
+            lo, hi = (math.inf if v >= _NEVER / 2 else v for v in (lo, hi))
             row[f"{col} 90%"] = f"{lo:.3g}-{hi:.3g}"
         if config in goals:
             row["goal (seconds)"] = f"<= {goals[config]:g}"

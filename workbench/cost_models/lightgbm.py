@@ -27,8 +27,9 @@ What it is and why (measured on recorded tuning data; see README "Cost models" a
   45% of a run's candidates score below 0), and MetaSchedule's evolutionary search clamps
   negative scores to 0 and picks each generation's parents in proportion to the score. Mapping
   them to ``(0, 1)`` first (``score_map="logistic"``: the same order, milder selection) was
-  measured side by side and did not help (``BENCHMARKS.md``, "score map"), so the default
-  passes them on unchanged (``score_map="raw"``).
+  measured side by side and did not help at 128 trials; at 256 trials its gain in one sitting
+  did not replicate in the next (``BENCHMARKS.md``, "score map"), so the default passes them on
+  unchanged (``score_map="raw"``).
 - **Warm-up**: it scores randomly until 16 candidates are measured (``XGBModel`` waits for
   100, which with 64 candidates per round leaves the first two rounds unguided).
 """
@@ -64,7 +65,8 @@ class LightGBMBase(FeatureModel):
         to 0.5, the width of their middle half to that of ``(0.25, 0.75)``). The order, and so
         the candidates picked from one population, is the same under both; the evolutionary
         search clamps negative scores to 0 and picks parents in proportion to the score, so the
-        map gives the candidates scored below 0 a chance to be mutated. Measured: no gain.
+        map gives the candidates scored below 0 a chance to be mutated. Measured: no gain that
+        replicated.
     **kwargs
         :class:`~workbench.cost_models.base.FeatureModel` settings.
     """
