@@ -53,12 +53,13 @@ CONFIGS = ["xgboost", "lightgbm", "fi-reduced"]
 #: ``run`` asks for them (``--configs xgboost lightgbm-logistic``).
 EXTRA_CONFIGS = {
     # ``lightgbm`` with its ranking logits mapped to (0, 1) before the search sees them
-    "lightgbm-logistic": ("lightgbm", {"score_map": "logistic"}),
+    "lightgbm-logistic": ("workbench.cost_models.lightgbm", {"score_map": "logistic"}),
 }
 
 
 def register_extra(names) -> None:
     """Register the :data:`EXTRA_CONFIGS` among ``names`` as cost models of their own."""
+    import functools
     import importlib
 
     import workbench.cost_models as cm
@@ -66,15 +67,9 @@ def register_extra(names) -> None:
     for name in names:
         if name not in EXTRA_CONFIGS or name in cm.available():
             continue
-        base, kwargs = EXTRA_CONFIGS[name]
-        make = importlib.import_module(f"workbench.cost_models.{base}").make
-        cm.register(
-            name,
-            lambda seed=0, num_threads=1, _make=make, _kw=kwargs: _make(
-                seed=seed, num_threads=num_threads, **_kw
-            ),
-            f"{base} with {kwargs} (benchmark variant)",
-        )
+        module, kwargs = EXTRA_CONFIGS[name]
+        make = importlib.import_module(module).make
+        cm.register(name, functools.partial(make, **kwargs), f"{module}.make(**{kwargs})")
 
 
 def compare(configs: dict, args: argparse.Namespace, seeds: list[int]) -> float:
